@@ -1,0 +1,175 @@
+"""Form SLT Tables 1 to 4: title lines, label rows, a machine-name header row, data rows.
+
+The machine-name row (``country  country_code  date  for_lt_total_pos ...``) is the layout's
+signature: the columns after ``date`` must be exactly the ones this module maps, in order.
+"""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+
+from transforms.common import (
+    Line,
+    ParseError,
+    amounts_from_text,
+    classify_frame,
+    dataset_of,
+    finish,
+    is_blank,
+    iter_lines,
+)
+
+KEY_COLUMNS = ("country", "country_code", "date")
+
+_POS, _NET, _VAL = "holdings", "net_purchases", "valuation_change"
+
+
+def _three(prefix: str, security: str) -> dict[str, tuple[str, str]]:
+    return {f"{prefix}_pos": (security, _POS), f"{prefix}_net": (security, _NET),
+            f"{prefix}_valchg": (security, _VAL)}
+
+
+# machine column -> (security, measure), per file, in the file's column order.
+SLT_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "slt_table1": _three("for_lt_total", "us_long_term") | _three("for_lt_treas", "treasury_long_term")
+    | _three("for_lt_agcy", "agency") | _three("for_lt_corp", "corporate_bonds")
+    | _three("for_lt_eqty", "equity"),
+    "slt_table2": _three("us_lt_total", "foreign_long_term")
+    | _three("us_lt_govt_bond", "foreign_government_bonds")
+    | _three("us_lt_corp_bond", "foreign_corporate_bonds") | _three("us_lt_eqty", "foreign_equity"),
+    "slt_table3": {
+        "for_treas_pos": ("treasury", _POS), "for_treas_net": ("treasury", _NET),
+        "for_lt_treas_pos": ("treasury_long_term", _POS),
+        "for_lt_treas_net": ("treasury_long_term", _NET),
+        "for_lt_treas_valchg": ("treasury_long_term", _VAL),
+        "for_st_treas_pos": ("treasury_short_term", _POS),
+        "for_st_treas_net": ("treasury_short_term", _NET),
+    },
+}
+
+_T4_FOREIGNERS = {"total": "us_long_term", "treas": "treasury_long_term", "agcy": "agency",
+                  "corp": "corporate_bonds", "eqty": "equity"}
+_T4_US = {"total": "foreign_long_term", "govt_bond": "foreign_government_bonds",
+          "corp_bond": "foreign_corporate_bonds", "eqty": "foreign_equity"}
+# U.S. sales to foreigners are the foreigners' gross purchases, and the reverse.
+SLT_COLUMNS["slt_table4"] = (
+    {f"for_lt_{k}_sale": (s, "gross_purchases") for k, s in _T4_FOREIGNERS.items()}
+    | {f"us_lt_{k}_sale": (s, "gross_sales") for k, s in _T4_US.items()}
+    | {f"for_lt_{k}_pur": (s, "gross_sales") for k, s in _T4_FOREIGNERS.items()}
+    | {f"us_lt_{k}_pur": (s, "gross_purchases") for k, s in _T4_US.items()}
+)
+
+
+def _trimmed_cells(line: Line) -> list[str]:
+    cells = line.cells()
+    while cells and cells[-1] == "":
+        cells.pop()
+    return cells
+
+
+def _find_header(lines: list[Line], source: str, file_name: str) -> int:
+    """Index of the machine-name row; its columns must match SLT_COLUMNS[source] exactly."""
+    expected = [*KEY_COLUMNS, *SLT_COLUMNS[source]]
+    for index, line in enumerate(lines):
+        cells = _trimmed_cells(line)
+        if cells[:3] != list(KEY_COLUMNS):
+            continue
+        if cells != expected:
+            raise ParseError(
+                file_name, line.number,
+                f"machine-name header is {' '.join(cells)!r}; expected {' '.join(expected)!r}",
+            )
+        return index
+    raise ParseError(file_name, None, "no machine-name header row 'country country_code date ...'")
+
+
+def _data_block(lines: list[Line], start: int) -> list[Line]:
+    """Data rows from start up to the first blank line (notes and definitions follow it)."""
+    block = []
+    for line in lines[start:]:
+        if is_blank(line):
+            if block:
+                break
+            continue  # blank lines between header and data are harmless
+        block.append(line)
+    return block
+
+
+def parse_slt(text: str, source: str, file_name: str) -> pl.DataFrame:
+    """A Form SLT table (source slt_table1..4) as tidy rows in PARSED_SCHEMA."""
+    lines = list(iter_lines(text))
+    header = _find_header(lines, source, file_name)
+    block = _data_block(lines, header + 1)
+    if not block:
+        raise ParseError(file_name, lines[header].number + 1, "no data rows after the header")
+    value_columns = list(SLT_COLUMNS[source])
+    names = [*KEY_COLUMNS, *value_columns]
+    for line in block:
+        width = line.text.rstrip("\t ").count("\t") + 1
+        if width != len(names):
+            raise ParseError(file_name, line.number,
+                             f"{width} cells where the header has {len(names)}")
+    raw = pl.read_csv(
+        io.StringIO("\n".join(line.text.rstrip("\t ") for line in block)),
+        separator="\t", has_header=False, new_columns=names, quote_char='"',
+        schema_overrides=dict.fromkeys(names, pl.Utf8), infer_schema=False,
+    ).with_columns(
+        pl.col("country").str.strip_chars(),
+        line_number=pl.Series([line.number for line in block], dtype=pl.Int32),
+    )
+    return _tidy(raw, source, value_columns, file_name)
+
+
+def _tidy(raw: pl.DataFrame, source: str, value_columns: list[str], file_name: str) -> pl.DataFrame:
+    numbers = amounts_from_text(raw, value_columns, file_name)
+    _check_keys(numbers, file_name)
+    mapping = pl.DataFrame(
+        [(column, security, measure, dataset_of(measure))
+         for column, (security, measure) in SLT_COLUMNS[source].items()],
+        schema=["column", "security", "measure", "dataset"], orient="row",
+    )
+    long = (
+        numbers.rename({"country": "label"})
+        .with_columns(
+            label_code=pl.col("country_code").cast(pl.Int32),
+            period=(pl.col("date") + "-01").str.to_date("%Y-%m-%d"),
+            source=pl.lit(source),
+        )
+        .unpivot(index=["source", "line_number", "label", "label_code", "period"],
+                 on=value_columns, variable_name="column", value_name="usd_millions")
+        .join(mapping, on="column", how="left")
+    )
+    return finish(classify_frame(long)).sort("line_number", maintain_order=True)
+
+
+def _check_keys(frame: pl.DataFrame, file_name: str) -> None:
+    bad_code = frame.filter(pl.col("country_code").cast(pl.Int32, strict=False).is_null())
+    if bad_code.height:
+        row = bad_code.row(0, named=True)
+        raise ParseError(file_name, row["line_number"],
+                         f"country code {row['country_code']!r} is not a number")
+    bad_date = frame.filter(~pl.col("date").str.contains(r"^\d{4}-(0[1-9]|1[0-2])$"))
+    if bad_date.height:
+        row = bad_date.row(0, named=True)
+        raise ParseError(file_name, row["line_number"], f"date {row['date']!r} is not YYYY-MM")
+    if frame.filter(pl.col("country") == "").height:
+        row = frame.filter(pl.col("country") == "").row(0, named=True)
+        raise ParseError(file_name, row["line_number"], "a data row has no country name")
+
+
+def parse_slt_table1(text: str, file_name: str = "slt_table1.txt") -> pl.DataFrame:
+    return parse_slt(text, "slt_table1", file_name)
+
+
+def parse_slt_table2(text: str, file_name: str = "slt_table2.txt") -> pl.DataFrame:
+    return parse_slt(text, "slt_table2", file_name)
+
+
+def parse_slt_table3(text: str, file_name: str = "slt_table3.txt") -> pl.DataFrame:
+    return parse_slt(text, "slt_table3", file_name)
+
+
+def parse_slt_table4(text: str, file_name: str = "slt_table4.txt") -> pl.DataFrame:
+    return parse_slt(text, "slt_table4", file_name)
