@@ -1,0 +1,36 @@
+"""The Treasury's release calendar: which data month each release publishes."""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+
+CALENDAR_ENV = "TIC_RELEASE_CALENDAR"
+
+
+def load_calendar(path: str | Path | None = None) -> pl.DataFrame:
+    """release_date, data_month (first of month): the shipped calendar unless a path is given."""
+    import os
+
+    chosen = path or os.environ.get(CALENDAR_ENV)
+    source = Path(chosen) if chosen else resources.files("tic") / "release_calendar.csv"
+    frame = pl.read_csv(source.read_bytes(), schema={"release_date": pl.Utf8, "data_month": pl.Utf8})
+    return frame.select(
+        pl.col("release_date").str.to_date("%Y-%m-%d"),
+        (pl.col("data_month") + "-01").str.to_date("%Y-%m-%d").alias("data_month"),
+    ).sort("release_date")
+
+
+def release_for_month(calendar: pl.DataFrame, data_month: date) -> date | None:
+    """The release that publishes data_month (the last one, when a shutdown merged months)."""
+    hits = calendar.filter(pl.col("data_month") == data_month)["release_date"]
+    return hits.max() if hits.len() else None
+
+
+def expected_month(calendar: pl.DataFrame, release_date: date) -> date | None:
+    """The newest data month the calendar gives to release_date."""
+    hits = calendar.filter(pl.col("release_date") == release_date)["data_month"]
+    return hits.max() if hits.len() else None

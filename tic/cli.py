@@ -1,0 +1,116 @@
+"""The `tic` command: run, backfill, serve, sql, status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from tic.settings import data_paths
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tic", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    data_dir = {"help": "warehouse folder (default $TIC_DATA_DIR, else ./data)"}
+
+    run = commands.add_parser("run", help="pull one release and load it")
+    run.add_argument("--source", default=None, help="http(s) base URL or a folder of release files")
+    run.add_argument("--release-date", type=_date, default=None)
+    run.add_argument("--data-dir", **data_dir)
+
+    backfill = commands.add_parser("backfill", help="replay a folder of YYYY-MM-DD release folders")
+    backfill.add_argument("--source", required=True)
+    backfill.add_argument("--data-dir", **data_dir)
+
+    serve = commands.add_parser("serve", help="serve the scheduled Prefect deployment")
+    serve.add_argument("--dry-run", action="store_true")
+
+    sql = commands.add_parser("sql", help="run read-only SQL against the warehouse")
+    sql.add_argument("query")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    sql.add_argument("--data-dir", **data_dir)
+
+    status = commands.add_parser("status", help="latest release, vintages, last run")
+    status.add_argument("--data-dir", **data_dir)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted; the published warehouse is unchanged", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - every failure ends as one line for people
+        from tic.lock import RunInProgress
+
+        if isinstance(error, RunInProgress):
+            print(f"skipped: {error}")
+            return 0
+        print(f"tic {args.command}: {_one_line(error)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return " ".join(text.split())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flows.release import release_flow
+    from tic.fetch import TREASURY_BASE_URL
+
+    source = args.source or TREASURY_BASE_URL
+    if not source.startswith(("http://", "https://")):
+        source = str(Path(source).resolve())
+    result = release_flow(source=source, release_date=args.release_date,
+                          data_dir=str(data_paths(args.data_dir).root))
+    print(result.message)
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from flows.release import backfill_flow
+
+    results = backfill_flow(source=str(Path(args.source).resolve()),
+                            data_dir=str(data_paths(args.data_dir).root))
+    for result in results:
+        print(f"{result.release_date}: {result.outcome}: {result.message}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.schedule import serve
+
+    return serve(dry_run=args.dry_run)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from warehouse.query import run_query
+
+    print(run_query(data_paths(args.data_dir).database, args.query, args.format))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from warehouse.status import status_text
+
+    print(status_text(data_paths(args.data_dir)))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "backfill": cmd_backfill, "serve": cmd_serve, "sql": cmd_sql,
+            "status": cmd_status}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,324 @@
+"""Fetch one TIC file over HTTP: conditional GET, bounded size, retries where the world is flaky.
+
+``fetch_file`` either returns a complete, plausible body (or a 304) or raises ``FetchError``
+with a message for people. It never returns a partial, oversized or HTML body.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import requests
+import urllib3
+
+log = logging.getLogger(__name__)
+
+TREASURY_BASE_URL = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/"
+USER_AGENT = "tic-pipeline/0.1 (+https://github.com/)"
+
+DEFAULT_TIMEOUT_S: tuple[float, float] = (10.0, 60.0)  # (connect, read between bytes)
+MAX_TRANSFER_S = 600.0  # whole-body deadline: a trickling server cannot hold a run forever
+MAX_FILE_BYTES = 50 * 1024 * 1024  # the largest real TIC file is ~3 MB
+RETRIES = 3  # retries after the first attempt
+BACKOFF_S = 2.0  # first retry delay; doubles each retry
+MAX_RETRY_AFTER_S = 300.0  # a server's Retry-After is honoured up to this
+CHUNK_BYTES = 64 * 1024
+RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_HTML_SNIFF_BYTES = 1024
+_RETRY_LATER = "the Treasury site may be down or overloaded; re-run later"
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """One answer from the site: a whole file ("downloaded") or "not_modified" (304)."""
+
+    name: str
+    url: str
+    status: str  # "downloaded" | "not_modified"
+    data: bytes | None  # None when 304: the bytes are the archived copy
+    headers: dict[str, str]
+    retrieved_at: str  # UTC, ISO 8601
+
+
+class FetchError(RuntimeError):
+    """A file could not be fetched; the message says which, why and what to do next."""
+
+    def __init__(self, name: str, url: str, what: str, next_step: str) -> None:
+        super().__init__(f"{name} from {url}: {what}; {next_step}")
+        self.name = name
+        self.url = url
+        self.what = what
+
+
+class _TransientError(Exception):
+    """A failure worth retrying (connection trouble, timeout, 408/429/5xx, cut-off body)."""
+
+    def __init__(self, what: str, retry_after_s: float | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.retry_after_s = retry_after_s
+
+
+def new_session() -> requests.Session:
+    """A session that names the pipeline and asks for uncompressed bodies."""
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept-Encoding"] = "identity"
+    return session
+
+
+def check_file_name(name: str) -> str:
+    """Return ``name`` if it is a plain file name (no path, no '..', no URL syntax)."""
+    if not isinstance(name, str) or not _PLAIN_NAME.fullmatch(name) or ".." in name:
+        raise ValueError(
+            f"{name!r} is not a plain TIC file name such as 'slt_table1.txt' "
+            "(letters, digits, '.', '_', '-'; no '/', '\\' or '..')"
+        )
+    return name
+
+
+def file_url(base_url: str, name: str) -> str:
+    """The URL of ``name`` under ``base_url`` (http or https); the name is checked first."""
+    check_file_name(name)
+    if not base_url.startswith(("https://", "http://")):
+        raise ValueError(f"base URL {base_url!r} must start with https:// or http://")
+    return (base_url if base_url.endswith("/") else base_url + "/") + name
+
+
+def fetch_file(
+    session: requests.Session,
+    base_url: str,
+    name: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT_S,
+    max_bytes: int = MAX_FILE_BYTES,
+    retries: int = RETRIES,
+    backoff_s: float = BACKOFF_S,
+    sleep: Callable[[float], object] = time.sleep,
+    deadline_s: float = MAX_TRANSFER_S,
+) -> FetchedFile:
+    """GET ``base_url + name``, conditionally if ``etag``/``last_modified`` are given."""
+    url = file_url(base_url, name)
+    if session.verify is False:
+        raise ValueError("the session has TLS verification turned off; fetch_file refuses it")
+    headers = _conditional_headers(etag, last_modified)
+    attempts = retries + 1
+    for attempt in range(attempts):
+        try:
+            return _attempt(session, url, name, headers, timeout, max_bytes, deadline_s)
+        except _TransientError as failure:
+            if attempt + 1 == attempts:
+                what = f"{failure.what} (gave up after {attempts} attempts)"
+                raise FetchError(name, url, what, _RETRY_LATER) from failure
+            delay = _retry_delay(attempt, backoff_s, failure.retry_after_s)
+            log.warning("%s: %s; retrying in %.1f s", url, failure.what, delay)
+            sleep(delay)
+    raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {"Accept-Encoding": "identity"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _retry_delay(attempt: int, backoff_s: float, retry_after_s: float | None) -> float:
+    """Exponential backoff, or the server's Retry-After (capped) when that is longer."""
+    delay = backoff_s * 2**attempt
+    if retry_after_s is not None:
+        delay = max(delay, min(retry_after_s, MAX_RETRY_AFTER_S))
+    return delay
+
+
+def _attempt(
+    session: requests.Session,
+    url: str,
+    name: str,
+    headers: dict[str, str],
+    timeout: tuple[float, float],
+    max_bytes: int,
+    deadline_s: float,
+) -> FetchedFile:
+    deadline = time.monotonic() + deadline_s
+    retrieved_at = _utc_now()
+    try:
+        response = session.get(url, headers=headers, timeout=timeout, stream=True)
+    except requests.exceptions.SSLError as exc:
+        what = f"TLS verification failed ({exc})"
+        raise FetchError(name, url, what, "check the system CA certificates") from exc
+    except requests.exceptions.Timeout as exc:
+        raise _TransientError(f"no answer within {timeout} s (connect, read)") from exc
+    except requests.exceptions.ConnectionError as exc:
+        raise _TransientError(f"could not connect ({_root_cause(exc)})") from exc
+    except requests.exceptions.RequestException as exc:
+        raise FetchError(name, url, f"request failed ({exc})", "check the URL") from exc
+    with response:
+        _refuse_downgrade(response, url, name)
+        return _answer(response, url, name, headers, max_bytes, deadline, retrieved_at)
+
+
+def _answer(
+    response: requests.Response,
+    url: str,
+    name: str,
+    request_headers: dict[str, str],
+    max_bytes: int,
+    deadline: float,
+    retrieved_at: str,
+) -> FetchedFile:
+    status = response.status_code
+    headers = {str(k): str(v) for k, v in response.headers.items()}
+    if status == 200:
+        body = _read_body(response, url, name, max_bytes, deadline)
+        _check_body(body, url, name)
+        return FetchedFile(name, url, "downloaded", body, headers, retrieved_at)
+    conditional = "If-None-Match" in request_headers or "If-Modified-Since" in request_headers
+    if status == 304 and conditional:
+        return FetchedFile(name, url, "not_modified", None, headers, retrieved_at)
+    if status in RETRY_STATUSES or 500 <= status <= 599:
+        retry_after = _retry_after_s(response.headers.get("Retry-After"))
+        raise _TransientError(f"server answered {status} {response.reason}", retry_after)
+    if status == 404:
+        what = "not found (404)"
+        raise FetchError(name, url, what, "check the file name; the Treasury may have moved it")
+    what = f"unexpected answer {status} {response.reason}"
+    raise FetchError(name, url, what, "check the URL in a browser before re-running")
+
+
+def _refuse_downgrade(response: requests.Response, url: str, name: str) -> None:
+    if url.startswith("https://") and not response.url.startswith("https://"):
+        what = f"redirected from https to {response.url}"
+        raise FetchError(name, url, what, "refusing an unencrypted copy; check the URL")
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _read_body(
+    response: requests.Response, url: str, name: str, max_bytes: int, deadline: float
+) -> bytes:
+    """Stream the body, decoding gzip/deflate ourselves so the size cap counts decoded bytes."""
+    declared = _content_length(response)
+    if declared is not None and declared > max_bytes:
+        raise _too_large(url, name, max_bytes, f"Content-Length says {declared:,} bytes")
+    decoder = _Decoder.for_encoding(response.headers.get("Content-Encoding"), url, name)
+    parts: list[bytes] = []
+    received = size = 0
+    try:
+        for chunk in response.raw.stream(CHUNK_BYTES, decode_content=False):
+            received += len(chunk)
+            piece = decoder.feed(chunk, max_bytes - size)
+            size += len(piece)
+            if size > max_bytes or received > max_bytes:
+                raise _too_large(url, name, max_bytes, "the body kept coming")
+            parts.append(piece)
+            if time.monotonic() > deadline:
+                raise _TransientError("the transfer took longer than the whole-body deadline")
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise _TransientError(_describe_broken_body(exc, received, declared)) from exc
+    except zlib.error as exc:
+        what = f"the compressed body could not be decoded ({exc})"
+        raise FetchError(name, url, what, "re-run later; report it if it persists") from exc
+    if declared is not None and received < declared:
+        # Belt and braces: urllib3 enforces Content-Length by default, but not every version.
+        raise _TransientError(f"the body was cut off after {received:,} of {declared:,} bytes")
+    parts.append(decoder.finish())
+    return b"".join(parts)
+
+
+def _content_length(response: requests.Response) -> int | None:
+    value = response.headers.get("Content-Length", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _too_large(url: str, name: str, max_bytes: int, detail: str) -> FetchError:
+    what = f"larger than the {max_bytes:,}-byte cap ({detail})"
+    return FetchError(name, url, what, "check the file on the site; raise max_bytes if it is real")
+
+
+def _describe_broken_body(exc: Exception, received: int, declared: int | None) -> str:
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
+        return f"read timeout: the server stopped sending the body ({received:,} bytes received)"
+    if declared is not None and received < declared:
+        return f"the body was cut off after {received:,} of {declared:,} bytes ({_root_cause(exc)})"
+    return f"the connection broke while reading the body ({_root_cause(exc)})"
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The innermost exception's class name: ConnectionRefusedError, IncompleteRead, ..."""
+    seen = exc
+    while seen.__cause__ is not None or seen.__context__ is not None:
+        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    return type(seen).__name__
+
+
+def _check_body(body: bytes, url: str, name: str) -> None:
+    if not body:
+        raise FetchError(name, url, "the server sent an empty file", _RETRY_LATER)
+    head = body[:_HTML_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype", b"<html")) or b"<html" in head:
+        what = "the server sent an HTML page instead of the file (maintenance or error page?)"
+        raise FetchError(name, url, what, "open the URL in a browser; re-run when the site is back")
+
+
+class _Decoder:
+    """Bounded gzip/deflate decoding: never produces more than the caller has room for (+1)."""
+
+    def __init__(self, wbits: int | None) -> None:
+        self._zlib = zlib.decompressobj(wbits) if wbits is not None else None
+
+    @classmethod
+    def for_encoding(cls, encoding: str | None, url: str, name: str) -> _Decoder:
+        encoding = (encoding or "identity").strip().lower()
+        if encoding == "identity":
+            return cls(None)
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            return cls(zlib.MAX_WBITS | 32)  # 32: accept a gzip or zlib header
+        what = f"served with unsupported Content-Encoding {encoding!r}"
+        raise FetchError(name, url, what, "report it; the pipeline asks for identity encoding")
+
+    def feed(self, chunk: bytes, room: int) -> bytes:
+        if self._zlib is None:
+            return chunk
+        out = self._zlib.decompress(chunk, room + 1)
+        while self._zlib.unconsumed_tail and len(out) <= room:
+            out += self._zlib.decompress(self._zlib.unconsumed_tail, room + 1 - len(out))
+        return out
+
+    def finish(self) -> bytes:
+        if self._zlib is None:
+            return b""
+        if not self._zlib.eof:
+            raise _TransientError("the compressed body ended early")
+        return self._zlib.flush()
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -1,0 +1,31 @@
+"""A release that fails validation is kept aside with its report; nothing is published."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from tic.pipeline import ReleaseFile
+
+
+def quarantine_release(
+    root: Path, run_id: str, release_date: date | None, files: list[ReleaseFile], report
+) -> Path:
+    """Write <root>/<release_date>-<run_id>/ with the HTML report and the files' manifest.
+
+    The raw bytes stay in the content-addressed archive (raw/objects/<sha256>).
+    """
+    from expectations.report import write_report
+
+    folder = root / f"{release_date or 'undated'}-{run_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "release_date": str(release_date),
+        "run_id": run_id,
+        "files": [{"name": f.name, "sha256": f.sha256, "url": f.url} for f in files],
+        "failure": report.failure_message(),
+        "summary": report.summary(),
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return write_report(report, folder)

@@ -1,0 +1,140 @@
+"""Apply one release to the vintage store: store only values that are new or changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+
+import duckdb
+import polars as pl
+
+VALUE_KEY = ("source", "dataset", "period", "country", "row_kind", "security", "holder", "measure")
+STORED_COLUMNS = (*VALUE_KEY, "country_code", "usd_millions")
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """One parsed file of a release, ready to load."""
+
+    file_name: str
+    source: str
+    sha256: str
+    bytes: int
+    url: str | None
+    frame: pl.DataFrame
+
+
+class OutOfOrderRelease(RuntimeError):
+    pass
+
+
+def sql_scripts() -> list[tuple[str, str]]:
+    """The warehouse SQL files in name order: (name, text)."""
+    folder = resources.files("warehouse") / "sql"
+    return sorted((f.name, f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql"))
+
+
+def create_objects(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or refresh every table, macro and view (idempotent)."""
+    for _name, text in sql_scripts():
+        con.execute(text)
+
+
+def newest_release(con: duckdb.DuckDBPyConnection) -> date | None:
+    return con.execute("select max(release_date) from internal.release_files").fetchone()[0]
+
+
+def loaded_sha256(con: duckdb.DuckDBPyConnection, file_name: str, as_of: date | None) -> str | None:
+    """The sha256 of the copy of file_name current at as_of (latest when None)."""
+    row = con.execute(
+        """
+        select sha256 from internal.release_files
+        where file_name = ? and (? is null or release_date <= ?)
+        order by release_date desc, loaded_at desc limit 1
+        """,
+        [file_name, as_of, as_of],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def check_release_order(con: duckdb.DuckDBPyConnection, release_date: date) -> None:
+    newest = newest_release(con)
+    if newest is not None and release_date < newest:
+        raise OutOfOrderRelease(
+            f"release {release_date} is older than the newest loaded release {newest}; "
+            "vintages load in date order: replay history with `tic backfill` into a fresh data dir"
+        )
+
+
+def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoad) -> int:
+    """Store the file's new and changed values as versions of release_date; return their count.
+
+    A copy of the same file already loaded under the same release date is replaced, so a
+    same-day correction by the Treasury wins and a re-run changes nothing.
+    """
+    _undo_same_release(con, release_date, load.source)
+    con.register("incoming", load.frame.select(STORED_COLUMNS).to_arrow())
+    match = " and ".join(f"current.{c} = incoming.{c}" for c in VALUE_KEY)
+    con.execute(
+        f"""
+        create or replace temp table changed as
+        select incoming.* from incoming
+        left join internal.observation_versions as current
+            on current.superseded_by is null and {match}
+        where current.source is null
+            or current.usd_millions is distinct from incoming.usd_millions
+            or current.country_code is distinct from incoming.country_code
+        """
+    )
+    con.unregister("incoming")
+    changed_match = " and ".join(f"internal.observation_versions.{c} = changed.{c}" for c in VALUE_KEY)
+    con.execute(
+        f"""
+        update internal.observation_versions set superseded_by = ?
+        from changed
+        where internal.observation_versions.superseded_by is null and {changed_match}
+        """,
+        [release_date],
+    )
+    columns = ", ".join(STORED_COLUMNS)
+    con.execute(
+        f"""
+        insert into internal.observation_versions ({columns}, release_date, superseded_by)
+        select {columns}, ?, null from changed
+        """,
+        [release_date],
+    )
+    return con.execute("select count(*) from changed").fetchone()[0]
+
+
+def _undo_same_release(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> None:
+    con.execute(
+        "delete from internal.observation_versions where source = ? and release_date = ?",
+        [source, release_date],
+    )
+    con.execute(
+        "update internal.observation_versions set superseded_by = null "
+        "where source = ? and superseded_by = ?",
+        [source, release_date],
+    )
+    con.execute(
+        "delete from internal.release_files where source = ? and release_date = ?",
+        [source, release_date],
+    )
+
+
+def record_file(
+    con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoad, rows_changed: int,
+    validation_status: str,
+) -> None:
+    con.execute(
+        "insert into internal.release_files values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+        [release_date, load.file_name, load.source, load.sha256, load.bytes, load.url,
+         load.frame.height, rows_changed, validation_status],
+    )
+
+
+def refresh_latest(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the materialised latest-vintage tables and the views over them."""
+    create_objects(con)

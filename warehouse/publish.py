@@ -1,0 +1,145 @@
+"""Publish the warehouse atomically: readers see the old state or the new one, never a mix.
+
+The DuckDB file is the commit point. A change is made on a copy, exported to a new Parquet
+snapshot, then published by renaming the copy over tic.duckdb and swapping the ``parquet``
+symlink to the snapshot. A crash before the rename leaves everything as it was; a crash
+after it is finished by ``reconcile_parquet`` at the start of the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from tic.settings import DataPaths
+from warehouse.load import create_objects
+
+# Parquet tables: the view (or internal table) behind each, and its hive partition columns.
+PARQUET_EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "holdings": ("holdings", ("release_date",)),
+    "flows": ("flows", ("release_date",)),
+    "official_private": ("official_private", ("measure",)),
+    "revisions": ("revisions", ("release_date",)),
+    "releases": ("releases", ()),
+    "observation_versions": ("internal.observation_versions", ("source", "release_date")),
+}
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _publish_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    con.execute("create table if not exists internal.publish_state (publish_id varchar)")
+    row = con.execute("select publish_id from internal.publish_state").fetchone()
+    return row[0] if row else None
+
+
+def _set_publish_id(con: duckdb.DuckDBPyConnection, publish_id: str) -> None:
+    con.execute("create table if not exists internal.publish_state (publish_id varchar)")
+    con.execute("delete from internal.publish_state")
+    con.execute("insert into internal.publish_state values (?)", [publish_id])
+
+
+@contextlib.contextmanager
+def writable_copy(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a copy of the published database; publish it if the block succeeds.
+
+    The caller must hold the run lock (one writer at a time).
+    """
+    paths.root.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(paths)
+    publish_id = uuid.uuid4().hex[:12]
+    work = paths.root / f".tic.duckdb.{publish_id}.tmp"
+    if paths.database.exists():
+        shutil.copyfile(paths.database, work)
+    con = duckdb.connect(str(work))
+    try:
+        create_objects(con)
+        yield con
+        create_objects(con)  # refresh the latest-vintage tables from the changed store
+        _set_publish_id(con, publish_id)
+        con.execute("checkpoint")
+        snapshot = _export_parquet(con, paths, publish_id)
+        con.close()
+        _fsync(work)
+        os.replace(work, paths.database)  # the commit point
+        _fsync(paths.root)
+        _swap_parquet_link(paths, snapshot)
+    except BaseException:
+        con.close()
+        work.unlink(missing_ok=True)
+        raise
+    _remove_old_snapshots(paths)
+
+
+def _export_parquet(con: duckdb.DuckDBPyConnection, paths: DataPaths, publish_id: str) -> Path:
+    snapshot = paths.parquet_snapshots / publish_id
+    staging = paths.parquet_snapshots / f".{publish_id}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for table, (relation, partitions) in PARQUET_EXPORTS.items():
+        target = staging / table
+        if partitions:
+            con.execute(
+                f"copy (select * from {relation}) to '{target}' "
+                f"(format parquet, partition_by ({', '.join(partitions)}), write_partition_columns false)"
+            )
+        else:
+            target.mkdir()
+            con.execute(f"copy (select * from {relation}) to '{target / 'data.parquet'}' (format parquet)")
+    os.replace(staging, snapshot)
+    return snapshot
+
+
+def _swap_parquet_link(paths: DataPaths, snapshot: Path) -> None:
+    link_tmp = paths.root / f".parquet.{snapshot.name}.link"
+    link_tmp.unlink(missing_ok=True)
+    link_tmp.symlink_to(snapshot.relative_to(paths.root))
+    if paths.parquet.exists() and not paths.parquet.is_symlink():
+        raise RuntimeError(f"{paths.parquet} is a real directory; move it away so tic can manage it")
+    os.replace(link_tmp, paths.parquet)
+
+
+def reconcile_parquet(paths: DataPaths) -> None:
+    """Point the parquet link at the published database's snapshot, exporting it if missing."""
+    if not paths.database.exists():
+        return
+    con = duckdb.connect(str(paths.database), read_only=True)
+    try:
+        publish_id = con.execute(
+            "select publish_id from internal.publish_state"
+        ).fetchone()[0]
+        snapshot = paths.parquet_snapshots / publish_id
+        if paths.parquet.is_symlink() and paths.parquet.resolve() == snapshot.resolve():
+            return
+        if not snapshot.is_dir():
+            snapshot = _export_parquet(con, paths, publish_id)
+    finally:
+        con.close()
+    _swap_parquet_link(paths, snapshot)
+    _remove_old_snapshots(paths)
+
+
+def _remove_leftovers(paths: DataPaths) -> None:
+    for leftover in paths.root.glob(".tic.duckdb.*.tmp*"):
+        leftover.unlink(missing_ok=True)
+
+
+def _remove_old_snapshots(paths: DataPaths) -> None:
+    current = paths.parquet.resolve() if paths.parquet.is_symlink() else None
+    if not paths.parquet_snapshots.is_dir():
+        return
+    for snapshot in paths.parquet_snapshots.iterdir():
+        if snapshot.resolve() != current:
+            shutil.rmtree(snapshot, ignore_errors=True)

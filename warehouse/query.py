@@ -1,0 +1,37 @@
+"""`tic sql`: read-only SQL against the published database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+
+class WarehouseMissing(RuntimeError):
+    pass
+
+
+def connect_read_only(database: Path) -> duckdb.DuckDBPyConnection:
+    if not database.exists():
+        raise WarehouseMissing(
+            f"no warehouse at {database}: load one first with `tic backfill` or `tic run`"
+        )
+    return duckdb.connect(str(database), read_only=True)
+
+
+def run_query(database: Path, query: str, output_format: str = "table") -> str:
+    """The result of query as a table, CSV or JSON text. Writes fail: the connection is read-only."""
+    con = connect_read_only(database)
+    try:
+        relation = con.sql(query)
+        if relation is None:
+            return "ok"
+        if output_format == "table":
+            return str(relation.pl())
+        frame = relation.pl()
+        if output_format == "csv":
+            return frame.write_csv()
+        return json.dumps(frame.to_dicts(), default=str, indent=1)
+    finally:
+        con.close()

@@ -1,0 +1,3 @@
+-- One row per value a release changed (within the file that published it).
+create or replace view revisions as
+select * from internal.revisions_all;

@@ -1,0 +1,68 @@
+"""`tic status`: latest release, vintages held, last run and its validation result."""
+
+from __future__ import annotations
+
+from tic.settings import DataPaths
+from warehouse.query import connect_read_only
+
+
+def status_text(paths: DataPaths) -> str:
+    if not paths.database.exists():
+        return f"no warehouse at {paths.database} yet: run `tic backfill` or `tic run`"
+    con = connect_read_only(paths.database)
+    try:
+        releases = con.execute(
+            "select release_date, status, len(files) from releases order by release_date"
+        ).fetchall()
+        runs = con.execute(
+            "select started_at, flow, outcome, release_date, files_changed, rows_loaded, "
+            "validation_summary, report_path, message from runs limit 1"
+        ).fetchall()
+        checks = con.execute(
+            """
+            select suite, check_name, severity, success, checked_rows, failed_rows
+            from validation_results
+            where run_id = (select run_id from runs where validation_summary is not null limit 1)
+            order by success, severity, suite, check_name
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    lines = [f"warehouse: {paths.database}"]
+    if releases:
+        latest = releases[-1]
+        lines.append(f"latest release loaded: {latest[0]} ({latest[1]}, {latest[2]} files)")
+        lines.append("vintages held: " + ", ".join(str(r[0]) for r in releases))
+    else:
+        lines.append("latest release loaded: none")
+    lines += _run_lines(runs)
+    lines += _check_lines(checks)
+    return "\n".join(lines)
+
+
+def _run_lines(runs: list[tuple]) -> list[str]:
+    if not runs:
+        return ["last run: none"]
+    started, flow, outcome, release, files, rows, summary, report, message = runs[0]
+    lines = [
+        f"last run: {started:%Y-%m-%d %H:%M:%S %Z} {flow} -> {outcome}"
+        + (f" (release {release})" if release else ""),
+        f"  {message}",
+    ]
+    if files:
+        lines.append(f"  files changed: {', '.join(files)}; values loaded: {rows}")
+    if summary:
+        lines.append(f"  validation: {summary}")
+    if report:
+        lines.append(f"  report: {report}")
+    return lines
+
+
+def _check_lines(checks: list[tuple]) -> list[str]:
+    if not checks:
+        return []
+    lines = ["checks of the last validated run (suite, check, severity, result, checked, failed):"]
+    for suite, name, severity, success, checked, failed in checks:
+        result = "ok" if success else ("FAILED" if severity == "error" else "WARNING")
+        lines.append(f"  {suite:12} {name:60} {severity:7} {result:7} {checked} {failed}")
+    return lines
