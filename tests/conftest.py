@@ -32,3 +32,33 @@ def release_text(shared_tic: Path):
         return decode_text((shared_tic / "releases" / release_date / file_name).read_bytes())
 
     return read
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server for the whole session (it takes 10-20 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def backfilled(shared_tic: Path, prefect_harness, tmp_path_factory) -> Path:
+    """A data directory built by the backfill flow from every real release folder."""
+    from flows.release import backfill_flow
+
+    data_dir = tmp_path_factory.mktemp("backfilled")
+    backfill_flow(source=str(shared_tic / "releases"), data_dir=str(data_dir))
+    return data_dir
+
+
+def query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a read-only query against a data directory's published database."""
+    import duckdb
+
+    con = duckdb.connect(str(data_dir / "tic.duckdb"), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

@@ -149,17 +149,20 @@ class RawArchive:
             if _publish(temp, path):
                 return path
 
-    def _record_paths(self) -> list[Path]:
+    def _record_names(self) -> list[str]:
         if not self.records_dir.is_dir():
             return []
-        return sorted(
-            self.records_dir / entry.name
+        return [
+            entry.name
             for entry in os.scandir(self.records_dir)
             if entry.name.endswith(".json") and not entry.name.startswith(".")
-        )
+        ]
+
+    def _record_paths(self) -> list[Path]:
+        return [self.records_dir / name for name in sorted(self._record_names())]
 
     def _count_records(self) -> int:
-        return len(self._record_paths())
+        return len(self._record_names())
 
     def _update_index(self, record: dict[str, Any]) -> None:
         index = self._load_index()
@@ -191,9 +194,8 @@ class RawArchive:
 
     def _write_index(self, index: dict[str, Any]) -> None:
         payload = json.dumps(index, indent=1, sort_keys=True).encode()
-        temp = _write_temp(self.root, payload)
+        temp = _write_temp(self.root, payload, durable=False)  # a cache: rebuilt if lost
         os.replace(temp, self.index_path)  # the index, unlike objects and records, is replaced
-        _fsync_dir(self.root)
 
     # -- leftovers -------------------------------------------------------------------------
 
@@ -248,8 +250,8 @@ def _verify(path: Path, sha256: str, data: bytes) -> None:
         )
 
 
-def _write_temp(directory: Path, data: bytes) -> Path:
-    """Write ``data`` to a fresh read-only temp file in ``directory``, fsynced."""
+def _write_temp(directory: Path, data: bytes, *, durable: bool = True) -> Path:
+    """Write ``data`` to a fresh read-only temp file in ``directory`` (fsynced if durable)."""
     temp = directory / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
     try:
@@ -257,7 +259,8 @@ def _write_temp(directory: Path, data: bytes) -> Path:
             os.fchmod(handle.fileno(), 0o444)  # whatever the umask: published files are read-only
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

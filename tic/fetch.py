@@ -50,22 +50,41 @@ class FetchedFile:
 
 
 class FetchError(RuntimeError):
-    """A file could not be fetched; the message says which, why and what to do next."""
+    """A file could not be fetched; the message says which, why and what to do next.
 
-    def __init__(self, name: str, url: str, what: str, next_step: str) -> None:
+    ``status_code`` is the HTTP status behind the failure, if any; ``retryable`` is True when
+    the failure was transient (network, timeout, 408/429/5xx) and the retries ran out, so a
+    later run may succeed.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        what: str,
+        next_step: str,
+        *,
+        status_code: int | None = None,
+        retryable: bool = False,
+    ) -> None:
         super().__init__(f"{name} from {url}: {what}; {next_step}")
         self.name = name
         self.url = url
         self.what = what
+        self.status_code = status_code
+        self.retryable = retryable
 
 
 class _TransientError(Exception):
     """A failure worth retrying (connection trouble, timeout, 408/429/5xx, cut-off body)."""
 
-    def __init__(self, what: str, retry_after_s: float | None = None) -> None:
+    def __init__(
+        self, what: str, retry_after_s: float | None = None, status_code: int | None = None
+    ) -> None:
         super().__init__(what)
         self.what = what
         self.retry_after_s = retry_after_s
+        self.status_code = status_code
 
 
 def new_session() -> requests.Session:
@@ -120,7 +139,9 @@ def fetch_file(
         except _TransientError as failure:
             if attempt + 1 == attempts:
                 what = f"{failure.what} (gave up after {attempts} attempts)"
-                raise FetchError(name, url, what, _RETRY_LATER) from failure
+                raise FetchError(
+                    name, url, what, _RETRY_LATER, status_code=failure.status_code, retryable=True
+                ) from failure
             delay = _retry_delay(attempt, backoff_s, failure.retry_after_s)
             log.warning("%s: %s; retrying in %.1f s", url, failure.what, delay)
             sleep(delay)
@@ -191,12 +212,13 @@ def _answer(
         return FetchedFile(name, url, "not_modified", None, headers, retrieved_at)
     if status in RETRY_STATUSES or 500 <= status <= 599:
         retry_after = _retry_after_s(response.headers.get("Retry-After"))
-        raise _TransientError(f"server answered {status} {response.reason}", retry_after)
+        raise _TransientError(f"server answered {status} {response.reason}", retry_after, status)
     if status == 404:
-        what = "not found (404)"
-        raise FetchError(name, url, what, "check the file name; the Treasury may have moved it")
-    what = f"unexpected answer {status} {response.reason}"
-    raise FetchError(name, url, what, "check the URL in a browser before re-running")
+        what, next_step = "not found (404)", "check the file name; the Treasury may have moved it"
+    else:
+        what = f"unexpected answer {status} {response.reason}"
+        next_step = "check the URL in a browser before re-running"
+    raise FetchError(name, url, what, next_step, status_code=status)
 
 
 def _refuse_downgrade(response: requests.Response, url: str, name: str) -> None:

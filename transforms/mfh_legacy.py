@@ -61,16 +61,18 @@ def _layout(lines: list[Line], index: int, file_name: str) -> Layout:
 def _find_layout(lines: list[Line], file_name: str) -> tuple[int, Layout]:
     """Index of the ``Country`` row and the columns it fixes."""
     for index, line in enumerate(lines):
-        first = line.text.split()[0]
-        if first.casefold() == "country":
+        if _is_country_row(line):
             return index, _layout(lines, index, file_name)
         below = lines[index + 1] if index + 1 < len(lines) else None
-        if month_names(line.text.split()) and (below is None or
-                                               below.text.split()[0].casefold() != "country"):
+        if month_names(line.text.split()) and not _is_country_row(below):
             raise ParseError(file_name, below.number if below else line.number,
                              f"expected the 'Country' row of years below the month names "
                              f"on line {line.number}")
     raise ParseError(file_name, None, "no month-name row followed by a 'Country' row of years")
+
+
+def _is_country_row(line: Line | None) -> bool:
+    return line is not None and line.text.split()[0].casefold() == "country"
 
 
 def _split(line: Line, layout: Layout) -> tuple[str, list[re.Match[str]]]:
@@ -111,8 +113,8 @@ def parse_mfh_txt(text: str, file_name: str = "mfh.txt") -> pl.DataFrame:
     for line in lines[start + 1:]:
         label, tokens = _split(line, layout)
         if not any(_is_amount(token[0]) for token in tokens):
-            # dashes under the header, "Of which:", then the issuer line and footnotes
-            prose_from = prose_from or (line.number if rows and tokens else None)
+            if prose_from is None and rows and tokens:
+                prose_from = line.number  # text across the columns: the notes have begun
             continue
         if prose_from is not None:
             raise ParseError(file_name, line.number,

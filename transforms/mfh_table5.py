@@ -162,8 +162,8 @@ def holding_rows(
 def tab_amounts(
     cells: list[str], width: int, file_name: str, line_number: int
 ) -> list[float | None]:
-    """The ``width`` numbers after a row's label; trailing empty tab padding is harmless."""
-    count = len(cells) if len(cells) < width else len(trimmed(cells))
+    """The ``width`` numbers after a row's label; empty cells beyond them are tab padding."""
+    count = len(cells) if len(cells) < width else max(width, len(trimmed(cells)))
     if count != width:
         raise ParseError(file_name, line_number,
                          f"{count} value cells where the 'Country' header has {width} months")

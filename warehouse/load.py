@@ -35,10 +35,19 @@ def sql_scripts() -> list[tuple[str, str]]:
     return sorted((f.name, f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql"))
 
 
-def create_objects(con: duckdb.DuckDBPyConnection) -> None:
-    """Create or refresh every table, macro and view (idempotent)."""
-    for _name, text in sql_scripts():
-        con.execute(text)
+REFRESH_SCRIPT = "20_latest_tables.sql"  # materialises the latest vintage: run once per publish
+
+
+def create_objects(con: duckdb.DuckDBPyConnection, *, refresh: bool) -> None:
+    """Create every table, macro and view (idempotent); with refresh, or on a new database,
+    also rebuild the materialised latest-vintage tables."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = 'internal' and table_name = 'holdings_latest'"
+    ).fetchone()[0]
+    for name, text in sql_scripts():
+        if name != REFRESH_SCRIPT or refresh or not exists:
+            con.execute(text)
 
 
 def newest_release(con: duckdb.DuckDBPyConnection) -> date | None:
@@ -73,7 +82,8 @@ def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoa
     A copy of the same file already loaded under the same release date is replaced, so a
     same-day correction by the Treasury wins and a re-run changes nothing.
     """
-    _undo_same_release(con, release_date, load.source)
+    if _loaded_before(con, release_date, load.source):
+        _undo_same_release(con, release_date, load.source)
     con.register("incoming", load.frame.select(STORED_COLUMNS).to_arrow())
     match = " and ".join(f"current.{c} = incoming.{c}" for c in VALUE_KEY)
     con.execute(
@@ -108,6 +118,13 @@ def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoa
     return con.execute("select count(*) from changed").fetchone()[0]
 
 
+def _loaded_before(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> bool:
+    return con.execute(
+        "select count(*) from internal.release_files where source = ? and release_date = ?",
+        [source, release_date],
+    ).fetchone()[0] > 0
+
+
 def _undo_same_release(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> None:
     con.execute(
         "delete from internal.observation_versions where source = ? and release_date = ?",
@@ -135,6 +152,3 @@ def record_file(
     )
 
 
-def refresh_latest(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the materialised latest-vintage tables and the views over them."""
-    create_objects(con)

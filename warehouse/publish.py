@@ -65,9 +65,9 @@ def writable_copy(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
         shutil.copyfile(paths.database, work)
     con = duckdb.connect(str(work))
     try:
-        create_objects(con)
+        create_objects(con, refresh=False)
         yield con
-        create_objects(con)  # refresh the latest-vintage tables from the changed store
+        create_objects(con, refresh=True)  # refresh the latest-vintage tables from the changed store
         _set_publish_id(con, publish_id)
         con.execute("checkpoint")
         snapshot = _export_parquet(con, paths, publish_id)
