@@ -40,7 +40,7 @@ def _transient(task, task_run, state) -> bool:  # noqa: ARG001 (Prefect's signat
     try:
         state.result()
     except FetchError as error:
-        return "gave up after" in error.what
+        return error.retryable
     except Exception:  # noqa: BLE001
         return False
     return False

@@ -131,6 +131,8 @@ def fetch_file(
     url = file_url(base_url, name)
     if session.verify is False:
         raise ValueError("the session has TLS verification turned off; fetch_file refuses it")
+    if retries < 0:
+        raise ValueError(f"retries must be 0 or more, not {retries}")
     headers = _conditional_headers(etag, last_modified)
     attempts = retries + 1
     for attempt in range(attempts):
@@ -295,9 +297,12 @@ def _describe_broken_body(exc: Exception, received: int, declared: int | None) -
 
 def _root_cause(exc: BaseException) -> str:
     """The innermost exception's class name: ConnectionRefusedError, IncompleteRead, ..."""
-    seen = exc
-    while seen.__cause__ is not None or seen.__context__ is not None:
-        seen = seen.__cause__ or seen.__context__  # type: ignore[assignment]
+    seen: BaseException = exc
+    for _ in range(20):  # chains are short; the bound guards against a cycle
+        inner = seen.__cause__ or seen.__context__
+        if inner is None:
+            break
+        seen = inner
     return type(seen).__name__
 
 

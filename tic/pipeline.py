@@ -83,7 +83,7 @@ def collect_http(base_url: str, archive: RawArchive) -> list[ReleaseFile]:
             fetched = fetch_file(session, url, family.file_name, etag=headers.get("ETag"),
                                  last_modified=headers.get("Last-Modified"))
         except FetchError as error:
-            if "(404)" in error.what and not family.required:
+            if error.status_code == 404 and not family.required:
                 continue
             raise
         if fetched.status == "not_modified":

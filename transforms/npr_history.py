@@ -121,7 +121,7 @@ def _find_number_row(lines: Iterator[Line], file_name: str) -> Line:
         numbers = cells[1:] if cells and not cells[0].isdigit() else cells
         if numbers == COLUMN_NUMBERS:
             return line
-        if len(numbers) > 2 and numbers == COLUMN_NUMBERS[: len(numbers)]:
+        if len(numbers) > 2 and numbers == [str(n) for n in range(1, len(numbers) + 1)]:
             raise ParseError(file_name, line.number,
                              f"the column-number row runs 1 .. {len(numbers)}, expected 1 .. 32")
         if cells and MONTH_LABEL.match(cells[0]):
@@ -157,6 +157,6 @@ def _period(label: str, file_name: str, line_number: int) -> date:
     match = MONTH_LABEL.match(label)
     month = MONTHS.get(match.group(2).lower()) if match else None
     if match is None or month is None:
-        raise ParseError(file_name, line_number,
-                         f"expected a month label like '2026-Jul' in the first cell, found {label!r}")
+        raise ParseError(file_name, line_number, "expected a month label like '2026-Jul' "
+                         f"in the first cell, found {label!r}")
     return date(int(match.group(1)), month, 1)
