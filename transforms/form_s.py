@@ -80,6 +80,8 @@ def _split_cells(block: list[str], first_number: int, file_name: str) -> pl.Data
         .with_row_index("line_number", offset=first_number)
         .filter(pl.col("text").str.strip_chars() != "")
     )
+    if lines.is_empty():
+        raise ParseError(file_name, first_number - 1, "no data rows below the header row")
     # splitn leaves any extra cells, tabs included, in the last field.
     cells = lines.select(
         pl.col("line_number").cast(pl.Int32),
@@ -89,10 +91,10 @@ def _split_cells(block: list[str], first_number: int, file_name: str) -> pl.Data
     wrong = cells.filter(last.is_null() | last.str.contains("\t", literal=True))
     if wrong.height:
         line_number = wrong["line_number"][0]
-        text = lines.filter(pl.col("line_number") == line_number)["text"][0]
+        found = lines.filter(pl.col("line_number") == line_number)["text"][0].count("\t") + 1
         raise ParseError(
             file_name, line_number, f"expected {len(names)} tab-separated cells "
-            f"(name, code, month, [1] .. [12]), found {text.count(chr(9)) + 1}"
+            f"(name, code, month, [1] .. [12]), found {found}"
         )
     return cells
 

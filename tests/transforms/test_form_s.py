@@ -12,6 +12,11 @@ from transforms.common import PARSED_SCHEMA, ParseError
 from transforms.form_s import parse_s1_globl
 
 KEY = ["period", "country", "country_code", "security", "measure", "holder"]
+# The file's areas; Latin America and the Caribbean are one area until 2000-12, two from 2001-01.
+AREAS = [
+    "Total Europe", "Canada", "Total Latin America and Caribbean", "Total Latin America",
+    "Total Caribbean", "Total Asia", "Total Africa", "Total Other",
+]
 
 # Hand-made copies of the real file's layout (its first lines, abridged).
 TITLE = (
@@ -100,6 +105,33 @@ class TestRealFile:
         korea = kinds.filter(pl.col("country") == "Korea, South")
         assert korea["country_code"].to_list() == [43001]
 
+    def test_its_parts_add_up_to_the_totals(self, s1: pl.DataFrame) -> None:
+        """Areas add up to All Countries, and All Countries plus Total IROs to the Grand Total,
+        within rounding; the file itself misses the latter in two 2003-01 foreign bond cells."""
+        key = ["period", "security", "measure"]
+
+        def total(country: str) -> pl.DataFrame:
+            rows = s1.filter(pl.col("country") == country)
+            return rows.select(*key, pl.col("usd_millions").alias(country))
+
+        areas = (
+            s1.filter(pl.col("country").is_in(AREAS))
+            .group_by(key)
+            .agg(areas=pl.col("usd_millions").sum())
+            .join(total("All Countries"), on=key)
+        )
+        assert areas.height == 553 * 12
+        assert (areas["areas"] - areas["All Countries"]).abs().max() <= 2
+        world = total("Grand Total").join(total("All Countries"), on=key).join(
+            total("Total IROs"), on=key
+        )
+        gap = world["Grand Total"] - world["All Countries"] - world["Total IROs"]
+        off = world.filter(gap.abs() > 2).sort(key).select(key).rows()
+        assert off == [
+            (date(2003, 1, 1), "foreign_bonds", "gross_purchases"),  # 112,933 vs 116,153 + 25
+            (date(2003, 1, 1), "foreign_bonds", "gross_sales"),  # 118,224 vs 119,394 + 43
+        ]
+
     def test_its_rows_are_unique(self, s1: pl.DataFrame) -> None:
         """No two rows share (period, country, country_code, security, measure, holder)."""
         assert s1.select(KEY).is_duplicated().sum() == 0
@@ -134,6 +166,11 @@ class TestLayoutTolerance:
         """Title lines may change; only the signature row matters."""
         text = "A new title\n\nAll amounts in millions\n" + SIGNATURE + DASHES + AUSTRIA
         assert parse_s1_globl(text).height == 12
+
+    def test_it_refuses_a_header_without_data(self) -> None:
+        """A header with no data rows below it is refused at the header's last line."""
+        with pytest.raises(ParseError, match=r"^s1_globl\.txt line 6: no data rows"):
+            parse_s1_globl(TITLE + SIGNATURE + DASHES + "\n")
 
     def test_it_accepts_a_header_without_dashes(self) -> None:
         """The dashes row under the signature is optional."""
