@@ -33,7 +33,6 @@ COLUMN_MEANINGS: dict[str, tuple[str, str]] = {
     "[12]": ("foreign_equity", "gross_purchases"),
 }
 ROW_COLUMNS = ("line_number", "period", "country", "country_code", "holder", "row_kind")
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def parse_s1_globl(text: str, file_name: str = "s1_globl.txt") -> pl.DataFrame:
@@ -101,13 +100,10 @@ def _split_cells(block: list[str], first_number: int, file_name: str) -> pl.Data
 
 def _typed_labels(cells: pl.DataFrame, file_name: str) -> pl.DataFrame:
     """Country label without quotes, integer TIC code, and the month's first day as ``period``."""
-    month = pl.col("month").str.strip_chars()
     typed = cells.with_columns(
         label=pl.col("label").str.strip_chars().str.strip_chars('"').str.strip_chars(),
         label_code=pl.col("label_code").str.strip_chars().cast(pl.Int32, strict=False),
-        period=pl.when(month.str.contains(MONTH_PATTERN))
-        .then(month + "-01")
-        .str.to_date("%Y-%m-%d", strict=False),
+        period=pl.col("month").str.strip_chars().str.to_date("%Y-%m", strict=False),
     )
     checks = (
         ("label", pl.col("label") == "", "a country name in the first cell"),

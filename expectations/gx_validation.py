@@ -1,0 +1,141 @@
+"""Run the per-source suites with Great Expectations and turn its results into CheckResults.
+
+One ephemeral context per run, one pandas datasource, one dataframe asset and whole-dataframe
+batch definition per source, one validation definition per suite. Each polars frame is
+converted to pandas once.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from time import perf_counter
+from typing import Any
+
+import polars as pl
+
+from expectations.common import file_name_of
+from expectations.results import ERROR, CheckResult, plain
+from expectations.settings import MAX_EXAMPLES
+
+LINE_NUMBER = "line_number"
+
+
+def validate_sources(
+    frames: dict[str, pl.DataFrame], *, release_date: date, timings: dict[str, float]
+) -> list[CheckResult]:
+    """Every frame against its source's suite; records import, context and suite times."""
+    if not frames:
+        return []
+    started = perf_counter()
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    from expectations.suites import build_suite
+
+    timings["import_great_expectations"] = perf_counter() - started
+
+    started = perf_counter()
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    datasource = context.data_sources.add_pandas(name="tic_release")
+    timings["gx_context"] = perf_counter() - started
+
+    results: list[CheckResult] = []
+    started = perf_counter()
+    for source, frame in sorted(frames.items()):
+        suite = context.suites.add(build_suite(source, release_date=release_date))
+        batch_definition = datasource.add_dataframe_asset(name=source).add_batch_definition_whole_dataframe(
+            name=f"{source}_whole_file"
+        )
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{source}_gate", data=batch_definition, suite=suite)
+        )
+        outcome = validation.run(
+            batch_parameters={"dataframe": to_pandas(frame)}, result_format=_result_format(frame)
+        )
+        results += [to_check_result(source, result, frame) for result in outcome.results]
+    timings["gx_suites"] = perf_counter() - started
+    return results
+
+
+def to_pandas(frame: pl.DataFrame) -> Any:
+    """The frame as pandas for GX: integers as nullable integers (so a null does not turn a
+    column into floats), NaN as infinity (pandas cannot tell NaN from null; both are not
+    finite amounts, and null means n.a.)."""
+    floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
+    converted = frame.with_columns(pl.col(floats).fill_nan(math.inf)).to_pandas()
+    for name, dtype in frame.schema.items():
+        if dtype.is_integer():
+            converted[name] = converted[name].astype(str(dtype))  # "Int32": pandas nullable
+    return converted
+
+
+def _result_format(frame: pl.DataFrame) -> dict[str, Any]:
+    result_format: dict[str, Any] = {"result_format": "SUMMARY",
+                                     "partial_unexpected_count": MAX_EXAMPLES}
+    if LINE_NUMBER in frame.columns:
+        result_format["unexpected_index_column_names"] = [LINE_NUMBER]
+    return result_format
+
+
+def to_check_result(source: str, result: Any, frame: pl.DataFrame) -> CheckResult:
+    """One GX ExpectationValidationResult as a CheckResult, line numbers in its examples."""
+    config = result.expectation_config
+    meta = config.meta or {}
+    check_name = meta.get("check_name", config.type)
+    severity = meta.get("severity", ERROR)
+    file_name = file_name_of(source)
+    details: dict[str, Any] = result.result or {}
+    exception = result.exception_info or {}
+    if exception.get("raised_exception") or not _is_plain_result(exception):
+        return CheckResult(source, check_name, severity, False, frame.height, frame.height,
+                           [{"file": file_name, "origin": "the whole file",
+                             "detail": _exception_reason(config.kwargs, exception, frame)}],
+                           file_name)
+    if "unexpected_count" not in details:  # a table- or column-level expectation
+        examples = [] if result.success else [{
+            "file": file_name, "origin": "the whole file",
+            "detail": f"observed {plain_text(details.get('observed_value'))}; "
+                      f"expected {_expected(config.kwargs)}",
+        }]
+        failed = 0 if result.success else frame.height
+        return CheckResult(source, check_name, severity, bool(result.success), frame.height,
+                           failed, examples, file_name)
+    examples = [
+        {"file": file_name} | {key: plain(value) for key, value in row.items()}
+        for row in details.get("partial_unexpected_index_list") or []
+    ][:MAX_EXAMPLES]
+    return CheckResult(source, check_name, severity, bool(result.success),
+                       int(details.get("element_count") or 0),
+                       int(details.get("unexpected_count") or 0), examples, file_name)
+
+
+def _is_plain_result(exception: dict[str, Any]) -> bool:
+    """GX nests metric exceptions one level down, keyed by metric id."""
+    return not any(isinstance(value, dict) and value.get("raised_exception")
+                   for value in exception.values())
+
+
+def _exception_reason(kwargs: dict[str, Any], exception: dict[str, Any], frame: pl.DataFrame) -> str:
+    columns = [kwargs["column"]] if "column" in kwargs else list(kwargs.get("column_list") or [])
+    missing = [name for name in columns if name not in frame.columns]
+    if missing:
+        return f"column {', '.join(missing)} is missing"
+    messages = [exception.get("exception_message")] + [
+        value.get("exception_message") for value in exception.values() if isinstance(value, dict)
+    ]
+    return next((m for m in messages if m), "Great Expectations could not evaluate the check")
+
+
+def _expected(kwargs: dict[str, Any]) -> str:
+    for key in ("column_list", "type_", "value_set"):
+        if key in kwargs:
+            return plain_text(kwargs[key])
+    return plain_text(kwargs)
+
+
+def plain_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(str(plain(item)) for item in value) + "]"
+    return str(plain(value))
