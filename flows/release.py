@@ -35,19 +35,20 @@ class RunResult:
     rows_loaded: int = 0
 
 
-def _transient(task, task_run, state) -> bool:  # noqa: ARG001 (Prefect's signature)
+def _transient(task, task_run, state) -> bool:
     """Retry the fetch task on network trouble only, never on a 404 or a bad body."""
     try:
         state.result()
     except FetchError as error:
         return error.retryable
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     return False
 
 
-@task(retries=2, retry_delay_seconds=[30, 120], retry_condition_fn=_transient,
-      cache_policy=NO_CACHE)
+@task(
+    retries=2, retry_delay_seconds=[30, 120], retry_condition_fn=_transient, cache_policy=NO_CACHE
+)
 def fetch_release(source: str, archive_root: Path) -> list[ReleaseFile]:
     if pipeline.is_url(source):
         return pipeline.collect_http(source, RawArchive(archive_root))
@@ -55,7 +56,9 @@ def fetch_release(source: str, archive_root: Path) -> list[ReleaseFile]:
 
 
 @task(cache_policy=NO_CACHE)
-def archive_release(archive_root: Path, files: list[ReleaseFile], release_date: date | None) -> None:
+def archive_release(
+    archive_root: Path, files: list[ReleaseFile], release_date: date | None
+) -> None:
     pipeline.archive_files(RawArchive(archive_root), files, release_date)
 
 
@@ -77,8 +80,11 @@ def load_and_publish(paths: DataPaths, release_date: date, files, frames, report
     with writable_copy(paths) as con:
         summary = pipeline.load_into(con, release_date, files, frames, status)
         run.rows_loaded = summary.rows_loaded
-        run.finish("loaded", f"loaded release {release_date}: {', '.join(summary.files)} "
-                   f"({summary.rows_loaded} new or changed values)")
+        run.finish(
+            "loaded",
+            f"loaded release {release_date}: {', '.join(summary.files)} "
+            f"({summary.rows_loaded} new or changed values)",
+        )
         insert_validation(con, run.run_id, report)
         insert_run(con, run)
     return summary
@@ -97,11 +103,13 @@ def _run_id() -> str:
         from prefect.runtime import flow_run
 
         return str(flow_run.id or uuid.uuid4())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return str(uuid.uuid4())
 
 
-def run_release(source: str, release_date: date | None, paths: DataPaths, flow_name: str) -> RunResult:
+def run_release(
+    source: str, release_date: date | None, paths: DataPaths, flow_name: str
+) -> RunResult:
     """The release pipeline under the writer lock; records the run whatever happens."""
     logger = get_run_logger()
     with run_lock(paths.lock):
@@ -135,20 +143,24 @@ def _release_steps(source, release_date, paths: DataPaths, run: RunRecord, logge
     report = validate_release(frames, release_date, current, calendar)
     run.validation_summary = report.summary()
     if not report.passed:
-        report_path = quarantine_release(paths.quarantine, run.run_id, release_date, new_files,
-                                         report)
+        report_path = quarantine_release(
+            paths.quarantine, run.run_id, release_date, new_files, report
+        )
         run.report_path = str(report_path)
         _record(paths, run.finish("quarantined", report.failure_message()), report)
-        raise ReleaseRejected(f"release {release_date} quarantined: {report.failure_message()} "
-                              f"(report: {report_path})")
+        raise ReleaseRejected(
+            f"release {release_date} quarantined: {report.failure_message()} "
+            f"(report: {report_path})"
+        )
     summary = load_and_publish(paths, release_date, new_files, frames, report, run)
     logger.info(run.message)
     return RunResult("loaded", release_date, run.message, summary.rows_loaded)
 
 
 @flow(name="tic-release", log_prints=True)
-def release_flow(source: str = TREASURY_BASE_URL, release_date: date | None = None,
-                 data_dir: str | None = None) -> RunResult:
+def release_flow(
+    source: str = TREASURY_BASE_URL, release_date: date | None = None, data_dir: str | None = None
+) -> RunResult:
     """Pull one TIC release from a URL or a folder and load it as a new vintage."""
     return run_release(source, release_date, data_paths(data_dir), "tic-release")
 
@@ -160,8 +172,10 @@ def backfill_flow(source: str, data_dir: str | None = None) -> list[RunResult]:
     if not folders:
         raise ReleaseError(f"{source} holds no release folders named YYYY-MM-DD")
     paths = data_paths(data_dir)
-    return [run_release(str(folder), date.fromisoformat(folder.name), paths, "tic-backfill")
-            for folder in folders]
+    return [
+        run_release(str(folder), date.fromisoformat(folder.name), paths, "tic-backfill")
+        for folder in folders
+    ]
 
 
 def _is_date(name: str) -> bool:

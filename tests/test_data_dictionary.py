@@ -24,8 +24,11 @@ def documented_columns() -> dict[str, list[str]]:
 
 def test_every_view_and_column_is_documented(backfilled: Path) -> None:
     """It documents exactly the views and columns the database exposes, in order."""
-    rows = query(backfilled, "select table_name, column_name from information_schema.columns "
-                             "where table_schema = 'main' order by table_name, ordinal_position")
+    rows = query(
+        backfilled,
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'main' order by table_name, ordinal_position",
+    )
     database: dict[str, list[str]] = {}
     for view, column in rows:
         database.setdefault(view, []).append(column)
@@ -34,8 +37,13 @@ def test_every_view_and_column_is_documented(backfilled: Path) -> None:
 
 def test_macros_are_documented(backfilled: Path) -> None:
     """It documents the as-of table macros stored in the database."""
-    stored = {name for (name,) in query(backfilled, "select function_name from duckdb_functions() "
-                                                    "where function_type = 'table_macro'")}
+    stored = {
+        name
+        for (name,) in query(
+            backfilled,
+            "select function_name from duckdb_functions() where function_type = 'table_macro'",
+        )
+    }
     assert stored >= MACROS
     for macro in MACROS:
         assert f"{macro}(d)" in DICTIONARY

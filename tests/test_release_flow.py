@@ -43,8 +43,9 @@ def served(site: TicSiteServer, since: int) -> dict[str, int]:
     return {path.rsplit("/", 1)[-1]: status for path, status in site.requests_log[since:]}
 
 
-def test_http_polls_load_new_vintages_only(site: TicSiteServer, prefect_harness,
-                                           tmp_path: Path) -> None:
+def test_http_polls_load_new_vintages_only(
+    site: TicSiteServer, prefect_harness, tmp_path: Path
+) -> None:
     """It loads 2026-06-18 over HTTP, finds nothing new next, then loads 2026-07-14 from one
     changed file while the others answer 304."""
     from flows.release import release_flow
@@ -63,8 +64,17 @@ def test_http_polls_load_new_vintages_only(site: TicSiteServer, prefect_harness,
     assert (second.outcome, second.release_date) == ("loaded", date(2026, 7, 14))
     answers = served(site, mark)
     assert answers["slt_table1.txt"] == 200
-    assert {answers[n] for n in ("slt_table2.txt", "slt_table3.txt", "slt_table5.txt",
-                                 "mfhhis01.txt", "mfh.txt", "s1_globl.txt")} == {304}
+    assert {
+        answers[n]
+        for n in (
+            "slt_table2.txt",
+            "slt_table3.txt",
+            "slt_table5.txt",
+            "mfhhis01.txt",
+            "mfh.txt",
+            "s1_globl.txt",
+        )
+    } == {304}
 
     releases = query(tmp_path, "select release_date, files from releases order by 1")
     assert releases[-1] == (date(2026, 7, 14), ["slt_table1.txt"])

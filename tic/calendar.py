@@ -17,7 +17,9 @@ def load_calendar(path: str | Path | None = None) -> pl.DataFrame:
 
     chosen = path or os.environ.get(CALENDAR_ENV)
     source = Path(chosen) if chosen else resources.files("tic") / "release_calendar.csv"
-    frame = pl.read_csv(source.read_bytes(), schema={"release_date": pl.Utf8, "data_month": pl.Utf8})
+    frame = pl.read_csv(
+        source.read_bytes(), schema={"release_date": pl.Utf8, "data_month": pl.Utf8}
+    )
     return frame.select(
         pl.col("release_date").str.to_date("%Y-%m-%d"),
         (pl.col("data_month") + "-01").str.to_date("%Y-%m-%d").alias("data_month"),

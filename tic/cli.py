@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the published warehouse is unchanged", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001 - every failure ends as one line for people
+    except Exception as error:
         from tic.lock import RunInProgress
 
         if isinstance(error, RunInProgress):
@@ -73,8 +73,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     source = args.source or TREASURY_BASE_URL
     if not source.startswith(("http://", "https://")):
         source = str(Path(source).resolve())
-    result = release_flow(source=source, release_date=args.release_date,
-                          data_dir=str(data_paths(args.data_dir).root))
+    result = release_flow(
+        source=source, release_date=args.release_date, data_dir=str(data_paths(args.data_dir).root)
+    )
     print(result.message)
     return 0
 
@@ -82,8 +83,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     from flows.release import backfill_flow
 
-    results = backfill_flow(source=str(Path(args.source).resolve()),
-                            data_dir=str(data_paths(args.data_dir).root))
+    results = backfill_flow(
+        source=str(Path(args.source).resolve()), data_dir=str(data_paths(args.data_dir).root)
+    )
     for result in results:
         print(f"{result.release_date}: {result.outcome}: {result.message}")
     return 0
@@ -109,8 +111,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "backfill": cmd_backfill, "serve": cmd_serve, "sql": cmd_sql,
-            "status": cmd_status}
+COMMANDS = {
+    "run": cmd_run,
+    "backfill": cmd_backfill,
+    "serve": cmd_serve,
+    "sql": cmd_sql,
+    "status": cmd_status,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

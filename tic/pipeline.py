@@ -17,7 +17,6 @@ import polars as pl
 from tic.archive import RawArchive
 from tic.calendar import release_for_month
 from tic.fetch import FetchError, fetch_file, new_session
-from tic.settings import DataPaths
 from transforms.registry import FILE_FAMILIES, family_of
 from warehouse.load import FileLoad, apply_file, check_release_order, loaded_sha256, record_file
 
@@ -60,8 +59,15 @@ def collect_directory(directory: Path) -> list[ReleaseFile]:
     for family in FILE_FAMILIES:
         path = directory / family.file_name
         if path.is_file():
-            found.append(ReleaseFile(family.file_name, path.read_bytes(), path.resolve().as_uri(),
-                                     "read", retrieved_at=_utc_now()))
+            found.append(
+                ReleaseFile(
+                    family.file_name,
+                    path.read_bytes(),
+                    path.resolve().as_uri(),
+                    "read",
+                    retrieved_at=_utc_now(),
+                )
+            )
     if not found:
         known = ", ".join(f.file_name for f in FILE_FAMILIES)
         raise ReleaseError(f"{directory} holds none of the TIC files ({known})")
@@ -80,20 +86,35 @@ def collect_http(base_url: str, archive: RawArchive) -> list[ReleaseFile]:
         previous = archive.latest_record(url + family.file_name)
         headers = (previous or {}).get("headers", {})
         try:
-            fetched = fetch_file(session, url, family.file_name, etag=headers.get("ETag"),
-                                 last_modified=headers.get("Last-Modified"))
+            fetched = fetch_file(
+                session,
+                url,
+                family.file_name,
+                etag=headers.get("ETag"),
+                last_modified=headers.get("Last-Modified"),
+            )
         except FetchError as error:
             if error.status_code == 404 and not family.required:
                 continue
             raise
         if fetched.status == "not_modified":
             if previous is None:
-                raise ReleaseError(f"{fetched.url}: 304 without an archived copy; clear raw/ records")
+                raise ReleaseError(
+                    f"{fetched.url}: 304 without an archived copy; clear raw/ records"
+                )
             data = archive.read(previous["sha256"])
         else:
             data = fetched.data
-        collected.append(ReleaseFile(family.file_name, data, fetched.url, fetched.status,
-                                     fetched.headers, fetched.retrieved_at))
+        collected.append(
+            ReleaseFile(
+                family.file_name,
+                data,
+                fetched.url,
+                fetched.status,
+                fetched.headers,
+                fetched.retrieved_at,
+            )
+        )
     return collected
 
 
@@ -102,9 +123,14 @@ def archive_files(archive: RawArchive, files: list[ReleaseFile], release_date: d
     for item in files:
         if item.status == "not_modified":
             continue
-        archive.store(item.name, item.data, url=item.url, headers=item.headers,
-                      retrieved_at=item.retrieved_at,
-                      release_date=release_date.isoformat() if release_date else None)
+        archive.store(
+            item.name,
+            item.data,
+            url=item.url,
+            headers=item.headers,
+            retrieved_at=item.retrieved_at,
+            release_date=release_date.isoformat() if release_date else None,
+        )
 
 
 def select_new(database: Path, files: list[ReleaseFile], as_of: date | None) -> list[ReleaseFile]:
@@ -171,16 +197,20 @@ class LoadSummary:
 
 
 def load_into(
-    con: duckdb.DuckDBPyConnection, release_date: date, files: list[ReleaseFile],
-    frames: dict[str, pl.DataFrame], validation_status: str,
+    con: duckdb.DuckDBPyConnection,
+    release_date: date,
+    files: list[ReleaseFile],
+    frames: dict[str, pl.DataFrame],
+    validation_status: str,
 ) -> LoadSummary:
     """Apply the release's files to a writable copy of the warehouse (see warehouse.publish)."""
     check_release_order(con, release_date)
     changed = {}
     for item in files:
         family = family_of(item.name)
-        load = FileLoad(item.name, family.source, item.sha256, len(item.data), item.url,
-                        frames[family.source])
+        load = FileLoad(
+            item.name, family.source, item.sha256, len(item.data), item.url, frames[family.source]
+        )
         changed[item.name] = apply_file(con, release_date, load)
         record_file(con, release_date, load, changed[item.name], validation_status)
     return LoadSummary(release_date, [f.name for f in files], changed)

@@ -35,17 +35,36 @@ class RunRecord:
 def insert_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
     con.execute(
         "insert into internal.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run.run_id, run.flow, run.started_at, run.finished_at or datetime.now(UTC), run.outcome,
-         run.release_date, run.files_changed, run.rows_loaded, run.validation_summary,
-         run.report_path, run.message],
+        [
+            run.run_id,
+            run.flow,
+            run.started_at,
+            run.finished_at or datetime.now(UTC),
+            run.outcome,
+            run.release_date,
+            run.files_changed,
+            run.rows_loaded,
+            run.validation_summary,
+            run.report_path,
+            run.message,
+        ],
     )
 
 
 def insert_validation(con: duckdb.DuckDBPyConnection, run_id: str, report) -> None:
     """Store every check of a gate report (expectations.results.GateReport)."""
     rows = [
-        (run_id, report.release_date, r.suite, r.check_name, r.severity, r.success,
-         r.checked_rows, r.failed_rows, json.dumps(r.examples, default=str)[:4000])
+        (
+            run_id,
+            report.release_date,
+            r.suite,
+            r.check_name,
+            r.severity,
+            r.success,
+            r.checked_rows,
+            r.failed_rows,
+            json.dumps(r.examples, default=str)[:4000],
+        )
         for r in report.results
     ]
     if rows:

@@ -140,9 +140,7 @@ def to_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=PARSED_SCHEMA, orient="row")
 
 
-def amounts_from_text(
-    frame: pl.DataFrame, columns: list[str], file_name: str
-) -> pl.DataFrame:
+def amounts_from_text(frame: pl.DataFrame, columns: list[str], file_name: str) -> pl.DataFrame:
     """Cast text cells to float, vectorised: quotes and thousands separators dropped,
     ``n.a.`` and empty cells null. A cell that is neither raises ParseError with its line.
 
@@ -153,7 +151,7 @@ def amounts_from_text(
         for name in columns
     }
     text = frame.with_columns(**cleaned)
-    missing = pl.lit(sorted(NOT_AVAILABLE) + [""])
+    missing = pl.lit([*sorted(NOT_AVAILABLE), ""])
     numbers = text.with_columns(
         pl.when(pl.col(name).is_null() | pl.col(name).str.to_lowercase().is_in(missing))
         .then(None)
@@ -163,13 +161,19 @@ def amounts_from_text(
         for name in columns
     )
     for name in columns:
-        bad = numbers.filter(pl.col(name).is_null() & ~text[name].is_null()
-                             & ~text[name].str.to_lowercase().is_in(missing))
+        bad = numbers.filter(
+            pl.col(name).is_null()
+            & ~text[name].is_null()
+            & ~text[name].str.to_lowercase().is_in(missing)
+        )
         if bad.height:
             row = bad.row(0, named=True)
             cell = text.filter(pl.col("line_number") == row["line_number"])[name][0]
-            raise ParseError(file_name, row["line_number"],
-                             f"column {name!r} holds {cell!r}, which is not a number")
+            raise ParseError(
+                file_name,
+                row["line_number"],
+                f"column {name!r} holds {cell!r}, which is not a number",
+            )
     return numbers
 
 
@@ -179,13 +183,24 @@ def classify_frame(frame: pl.DataFrame) -> pl.DataFrame:
     labels = frame.select("label", "label_code").unique()
     classified = pl.DataFrame(
         [
-            dict(zip(("country", "country_code", "holder", "row_kind"),
-                     classify_row(label, code), strict=True))
+            dict(
+                zip(
+                    ("country", "country_code", "holder", "row_kind"),
+                    classify_row(label, code),
+                    strict=True,
+                )
+            )
             | {"label": label, "label_code": code}
             for label, code in labels.iter_rows()
         ],
-        schema={"country": pl.Utf8, "country_code": pl.Int32, "holder": pl.Utf8,
-                "row_kind": pl.Utf8, "label": pl.Utf8, "label_code": pl.Int32},
+        schema={
+            "country": pl.Utf8,
+            "country_code": pl.Int32,
+            "holder": pl.Utf8,
+            "row_kind": pl.Utf8,
+            "label": pl.Utf8,
+            "label_code": pl.Int32,
+        },
     )
     return frame.join(classified, on=["label", "label_code"], how="left", nulls_equal=True).drop(
         "label", "label_code"

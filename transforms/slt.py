@@ -27,20 +27,27 @@ _POS, _NET, _VAL = "holdings", "net_purchases", "valuation_change"
 
 
 def _three(prefix: str, security: str) -> dict[str, tuple[str, str]]:
-    return {f"{prefix}_pos": (security, _POS), f"{prefix}_net": (security, _NET),
-            f"{prefix}_valchg": (security, _VAL)}
+    return {
+        f"{prefix}_pos": (security, _POS),
+        f"{prefix}_net": (security, _NET),
+        f"{prefix}_valchg": (security, _VAL),
+    }
 
 
 # machine column -> (security, measure), per file, in the file's column order.
 SLT_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
-    "slt_table1": _three("for_lt_total", "us_long_term") | _three("for_lt_treas", "treasury_long_term")
-    | _three("for_lt_agcy", "agency") | _three("for_lt_corp", "corporate_bonds")
+    "slt_table1": _three("for_lt_total", "us_long_term")
+    | _three("for_lt_treas", "treasury_long_term")
+    | _three("for_lt_agcy", "agency")
+    | _three("for_lt_corp", "corporate_bonds")
     | _three("for_lt_eqty", "equity"),
     "slt_table2": _three("us_lt_total", "foreign_long_term")
     | _three("us_lt_govt_bond", "foreign_government_bonds")
-    | _three("us_lt_corp_bond", "foreign_corporate_bonds") | _three("us_lt_eqty", "foreign_equity"),
+    | _three("us_lt_corp_bond", "foreign_corporate_bonds")
+    | _three("us_lt_eqty", "foreign_equity"),
     "slt_table3": {
-        "for_treas_pos": ("treasury", _POS), "for_treas_net": ("treasury", _NET),
+        "for_treas_pos": ("treasury", _POS),
+        "for_treas_net": ("treasury", _NET),
         "for_lt_treas_pos": ("treasury_long_term", _POS),
         "for_lt_treas_net": ("treasury_long_term", _NET),
         "for_lt_treas_valchg": ("treasury_long_term", _VAL),
@@ -49,10 +56,19 @@ SLT_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-_T4_FOREIGNERS = {"total": "us_long_term", "treas": "treasury_long_term", "agcy": "agency",
-                  "corp": "corporate_bonds", "eqty": "equity"}
-_T4_US = {"total": "foreign_long_term", "govt_bond": "foreign_government_bonds",
-          "corp_bond": "foreign_corporate_bonds", "eqty": "foreign_equity"}
+_T4_FOREIGNERS = {
+    "total": "us_long_term",
+    "treas": "treasury_long_term",
+    "agcy": "agency",
+    "corp": "corporate_bonds",
+    "eqty": "equity",
+}
+_T4_US = {
+    "total": "foreign_long_term",
+    "govt_bond": "foreign_government_bonds",
+    "corp_bond": "foreign_corporate_bonds",
+    "eqty": "foreign_equity",
+}
 # U.S. sales to foreigners are the foreigners' gross purchases, and the reverse.
 SLT_COLUMNS["slt_table4"] = (
     {f"for_lt_{k}_sale": (s, "gross_purchases") for k, s in _T4_FOREIGNERS.items()}
@@ -78,7 +94,8 @@ def _find_header(lines: list[Line], source: str, file_name: str) -> int:
             continue
         if cells != expected:
             raise ParseError(
-                file_name, line.number,
+                file_name,
+                line.number,
                 f"machine-name header is {' '.join(cells)!r}; expected {' '.join(expected)!r}",
             )
         return index
@@ -109,12 +126,17 @@ def parse_slt(text: str, source: str, file_name: str) -> pl.DataFrame:
     for line in block:
         width = line.text.rstrip("\t ").count("\t") + 1
         if width != len(names):
-            raise ParseError(file_name, line.number,
-                             f"{width} cells where the header has {len(names)}")
+            raise ParseError(
+                file_name, line.number, f"{width} cells where the header has {len(names)}"
+            )
     raw = pl.read_csv(
         io.StringIO("\n".join(line.text.rstrip("\t ") for line in block)),
-        separator="\t", has_header=False, new_columns=names, quote_char='"',
-        schema_overrides=dict.fromkeys(names, pl.Utf8), infer_schema=False,
+        separator="\t",
+        has_header=False,
+        new_columns=names,
+        quote_char='"',
+        schema_overrides=dict.fromkeys(names, pl.Utf8),
+        infer_schema=False,
     ).with_columns(
         pl.col("country").str.strip_chars(),
         line_number=pl.Series([line.number for line in block], dtype=pl.Int32),
@@ -126,9 +148,12 @@ def _tidy(raw: pl.DataFrame, source: str, value_columns: list[str], file_name: s
     numbers = amounts_from_text(raw, value_columns, file_name)
     _check_keys(numbers, file_name)
     mapping = pl.DataFrame(
-        [(column, security, measure, dataset_of(measure))
-         for column, (security, measure) in SLT_COLUMNS[source].items()],
-        schema=["column", "security", "measure", "dataset"], orient="row",
+        [
+            (column, security, measure, dataset_of(measure))
+            for column, (security, measure) in SLT_COLUMNS[source].items()
+        ],
+        schema=["column", "security", "measure", "dataset"],
+        orient="row",
     )
     long = (
         numbers.rename({"country": "label"})
@@ -137,8 +162,12 @@ def _tidy(raw: pl.DataFrame, source: str, value_columns: list[str], file_name: s
             period=(pl.col("date") + "-01").str.to_date("%Y-%m-%d"),
             source=pl.lit(source),
         )
-        .unpivot(index=["source", "line_number", "label", "label_code", "period"],
-                 on=value_columns, variable_name="column", value_name="usd_millions")
+        .unpivot(
+            index=["source", "line_number", "label", "label_code", "period"],
+            on=value_columns,
+            variable_name="column",
+            value_name="usd_millions",
+        )
         .join(mapping, on="column", how="left")
     )
     return finish(classify_frame(long)).sort("line_number", maintain_order=True)
@@ -148,8 +177,9 @@ def _check_keys(frame: pl.DataFrame, file_name: str) -> None:
     bad_code = frame.filter(pl.col("country_code").cast(pl.Int32, strict=False).is_null())
     if bad_code.height:
         row = bad_code.row(0, named=True)
-        raise ParseError(file_name, row["line_number"],
-                         f"country code {row['country_code']!r} is not a number")
+        raise ParseError(
+            file_name, row["line_number"], f"country code {row['country_code']!r} is not a number"
+        )
     bad_date = frame.filter(~pl.col("date").str.contains(r"^\d{4}-(0[1-9]|1[0-2])$"))
     if bad_date.height:
         row = bad_date.row(0, named=True)

@@ -98,7 +98,9 @@ def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoa
         """
     )
     con.unregister("incoming")
-    changed_match = " and ".join(f"internal.observation_versions.{c} = changed.{c}" for c in VALUE_KEY)
+    changed_match = " and ".join(
+        f"internal.observation_versions.{c} = changed.{c}" for c in VALUE_KEY
+    )
     con.execute(
         f"""
         update internal.observation_versions set superseded_by = ?
@@ -119,10 +121,13 @@ def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoa
 
 
 def _loaded_before(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> bool:
-    return con.execute(
-        "select count(*) from internal.release_files where source = ? and release_date = ?",
-        [source, release_date],
-    ).fetchone()[0] > 0
+    return (
+        con.execute(
+            "select count(*) from internal.release_files where source = ? and release_date = ?",
+            [source, release_date],
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def _undo_same_release(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> None:
@@ -142,13 +147,23 @@ def _undo_same_release(con: duckdb.DuckDBPyConnection, release_date: date, sourc
 
 
 def record_file(
-    con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoad, rows_changed: int,
+    con: duckdb.DuckDBPyConnection,
+    release_date: date,
+    load: FileLoad,
+    rows_changed: int,
     validation_status: str,
 ) -> None:
     con.execute(
         "insert into internal.release_files values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
-        [release_date, load.file_name, load.source, load.sha256, load.bytes, load.url,
-         load.frame.height, rows_changed, validation_status],
+        [
+            release_date,
+            load.file_name,
+            load.source,
+            load.sha256,
+            load.bytes,
+            load.url,
+            load.frame.height,
+            rows_changed,
+            validation_status,
+        ],
     )
-
-

@@ -67,7 +67,9 @@ def writable_copy(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         create_objects(con, refresh=False)
         yield con
-        create_objects(con, refresh=True)  # refresh the latest-vintage tables from the changed store
+        create_objects(
+            con, refresh=True
+        )  # refresh the latest-vintage tables from the changed store
         _set_publish_id(con, publish_id)
         con.execute("checkpoint")
         snapshot = _export_parquet(con, paths, publish_id)
@@ -92,12 +94,14 @@ def _export_parquet(con: duckdb.DuckDBPyConnection, paths: DataPaths, publish_id
         target = staging / table
         if partitions:
             con.execute(
-                f"copy (select * from {relation}) to '{target}' "
-                f"(format parquet, partition_by ({', '.join(partitions)}), write_partition_columns false)"
+                f"copy (select * from {relation}) to '{target}' (format parquet, "
+                f"partition_by ({', '.join(partitions)}), write_partition_columns false)"
             )
         else:
             target.mkdir()
-            con.execute(f"copy (select * from {relation}) to '{target / 'data.parquet'}' (format parquet)")
+            con.execute(
+                f"copy (select * from {relation}) to '{target / 'data.parquet'}' (format parquet)"
+            )
     os.replace(staging, snapshot)
     return snapshot
 
@@ -107,7 +111,9 @@ def _swap_parquet_link(paths: DataPaths, snapshot: Path) -> None:
     link_tmp.unlink(missing_ok=True)
     link_tmp.symlink_to(snapshot.relative_to(paths.root))
     if paths.parquet.exists() and not paths.parquet.is_symlink():
-        raise RuntimeError(f"{paths.parquet} is a real directory; move it away so tic can manage it")
+        raise RuntimeError(
+            f"{paths.parquet} is a real directory; move it away so tic can manage it"
+        )
     os.replace(link_tmp, paths.parquet)
 
 
@@ -117,9 +123,7 @@ def reconcile_parquet(paths: DataPaths) -> None:
         return
     con = duckdb.connect(str(paths.database), read_only=True)
     try:
-        publish_id = con.execute(
-            "select publish_id from internal.publish_state"
-        ).fetchone()[0]
+        publish_id = con.execute("select publish_id from internal.publish_state").fetchone()[0]
         snapshot = paths.parquet_snapshots / publish_id
         if paths.parquet.is_symlink() and paths.parquet.resolve() == snapshot.resolve():
             return

@@ -21,7 +21,7 @@ def connect_read_only(database: Path) -> duckdb.DuckDBPyConnection:
 
 
 def run_query(database: Path, query: str, output_format: str = "table") -> str:
-    """The result of query as a table, CSV or JSON text. Writes fail: the connection is read-only."""
+    """The query's result as a table, CSV or JSON; writes fail on the read-only connection."""
     con = connect_read_only(database)
     try:
         relation = con.sql(query)

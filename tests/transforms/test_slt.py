@@ -42,8 +42,11 @@ def test_table1_international_net_sales_match_fred(release_text) -> None:
 def test_table1_every_cell_lands_once(release_text) -> None:
     """It emits one row per numeric cell, with the schema and a unique key."""
     text = release_text("2026-06-18", "slt_table1.txt")
-    data_lines = [ln for ln in text.splitlines() if ln.count("\t") >= 17 and ln[:1].isalpha()
-                  and ln.split("\t")[2][:2] in ("19", "20")]
+    data_lines = [
+        ln
+        for ln in text.splitlines()
+        if ln.count("\t") >= 17 and ln[:1].isalpha() and ln.split("\t")[2][:2] in ("19", "20")
+    ]
     frame = parse_slt_table1(text)
     assert frame.schema == pl.Schema(PARSED_SCHEMA)
     assert frame.height == len(data_lines) * 15
@@ -62,10 +65,19 @@ def test_table1_not_available_is_null_not_zero(release_text) -> None:
 
 def test_table1_revision_is_visible_between_releases(release_text) -> None:
     """It reads the revised 2025-12 Grand Total from the 2026-07-14 copy."""
-    where = {"period": date(2025, 12, 1), "country": "Grand Total", "holder": "all",
-             "security": "us_long_term", "measure": "holdings"}
-    assert value(parse_slt_table1(release_text("2026-06-18", "slt_table1.txt")), **where) == 36_479_521
-    assert value(parse_slt_table1(release_text("2026-07-14", "slt_table1.txt")), **where) == 36_479_400
+    where = {
+        "period": date(2025, 12, 1),
+        "country": "Grand Total",
+        "holder": "all",
+        "security": "us_long_term",
+        "measure": "holdings",
+    }
+    assert (
+        value(parse_slt_table1(release_text("2026-06-18", "slt_table1.txt")), **where) == 36_479_521
+    )
+    assert (
+        value(parse_slt_table1(release_text("2026-07-14", "slt_table1.txt")), **where) == 36_479_400
+    )
 
 
 def test_row_kinds_of_table2(release_text) -> None:
@@ -76,8 +88,12 @@ def test_row_kinds_of_table2(release_text) -> None:
     assert kinds["Memo: Euro Area"] == "memo"
     assert kinds["Of Which: Fund Shares"] == "issuer_sector"
     assert kinds["Japan"] == "country"
-    assert set(frame["security"]) == {"foreign_long_term", "foreign_government_bonds",
-                                      "foreign_corporate_bonds", "foreign_equity"}
+    assert set(frame["security"]) == {
+        "foreign_long_term",
+        "foreign_government_bonds",
+        "foreign_corporate_bonds",
+        "foreign_equity",
+    }
 
 
 TABLE4_HEADER = (
@@ -87,17 +103,19 @@ TABLE4_HEADER = (
     "for_lt_corp_pur\tfor_lt_eqty_pur\tus_lt_total_pur\tus_lt_govt_bond_pur\tus_lt_corp_bond_pur\t"
     "us_lt_eqty_pur"
 )
-TABLE4 = "\r\n".join([
-    "Table 4: Gross U.S. Purchases and Sales of Long-Term Securities",
-    "Millions of dollars",
-    "Link: https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/slt_table4.txt",
-    "",
-    TABLE4_HEADER,
-    "Japan\t42609\t2026-04\t" + "\t".join(str(n) for n in range(101, 119)),
-    "Of Which: Foreign Official\t99990\t2026-04\t" + "\t".join(["n.a."] * 18),
-    "",
-    "Notes:",
-])
+TABLE4 = "\r\n".join(
+    [
+        "Table 4: Gross U.S. Purchases and Sales of Long-Term Securities",
+        "Millions of dollars",
+        "Link: https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/slt_table4.txt",
+        "",
+        TABLE4_HEADER,
+        "Japan\t42609\t2026-04\t" + "\t".join(str(n) for n in range(101, 119)),
+        "Of Which: Foreign Official\t99990\t2026-04\t" + "\t".join(["n.a."] * 18),
+        "",
+        "Notes:",
+    ]
+)
 
 
 def test_table4_maps_sales_to_foreigners_as_their_purchases() -> None:
@@ -114,8 +132,9 @@ def test_table4_maps_sales_to_foreigners_as_their_purchases() -> None:
 def test_lf_endings_bom_and_blank_lines_are_harmless() -> None:
     """It reads the same values from a file with LF endings, a BOM and extra blank lines."""
     drifted = "\ufeff" + TABLE4.replace("\r\n", "\n").replace(TABLE4_HEADER, TABLE4_HEADER + "\n\n")
-    assert parse_slt_table4(drifted).equals(parse_slt_table4(TABLE4).with_columns(
-        pl.col("line_number") + 2))
+    assert parse_slt_table4(drifted).equals(
+        parse_slt_table4(TABLE4).with_columns(pl.col("line_number") + 2)
+    )
 
 
 @pytest.mark.parametrize(
@@ -136,5 +155,5 @@ def test_bad_input_names_file_line_and_reason(text: str, line: int, reason: str)
 
 def test_missing_header_is_refused() -> None:
     """It refuses a file without the machine-name row (an HTML page, say)."""
-    with pytest.raises(ParseError, match="slt_table1.txt: no machine-name header"):
+    with pytest.raises(ParseError, match=r"slt_table1\.txt: no machine-name header"):
         parse_slt_table1("<html><body>Site maintenance</body></html>")
