@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from tic import pipeline
 from tic.archive import RawArchive
 from tic.calendar import load_calendar
+from tic.failpoints import crash_point
 from tic.fetch import TREASURY_BASE_URL, FetchError
 from tic.lock import run_lock
 from tic.pipeline import ReleaseError, ReleaseFile
@@ -60,6 +61,7 @@ def archive_release(
     archive_root: Path, files: list[ReleaseFile], release_date: date | None
 ) -> None:
     pipeline.archive_files(RawArchive(archive_root), files, release_date)
+    crash_point("after_archive")
 
 
 @task(cache_policy=NO_CACHE)
@@ -71,6 +73,7 @@ def parse_release(files: list[ReleaseFile]):
 def validate_release(frames, release_date: date, current, calendar):
     from expectations.gate import run_gate  # Great Expectations is imported here only
 
+    crash_point("during_validation")
     return run_gate(frames, release_date=release_date, current=current, calendar=calendar)
 
 

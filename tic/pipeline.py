@@ -16,6 +16,7 @@ import polars as pl
 
 from tic.archive import RawArchive
 from tic.calendar import release_for_month
+from tic.failpoints import crash_point
 from tic.fetch import FetchError, fetch_file, new_session
 from transforms.registry import FILE_FAMILIES, family_of
 from warehouse.load import FileLoad, apply_file, check_release_order, loaded_sha256, record_file
@@ -105,6 +106,7 @@ def collect_http(base_url: str, archive: RawArchive) -> list[ReleaseFile]:
             data = archive.read(previous["sha256"])
         else:
             data = fetched.data
+        crash_point("during_download")
         collected.append(
             ReleaseFile(
                 family.file_name,
@@ -146,7 +148,12 @@ def select_new(database: Path, files: list[ReleaseFile], as_of: date | None) -> 
 
 def parse_files(files: list[ReleaseFile]) -> dict[str, pl.DataFrame]:
     """Parsed frames keyed by source (file family)."""
-    return {family_of(f.name).source: family_of(f.name).parse(f.data) for f in files}
+    frames = {}
+    for item in files:
+        family = family_of(item.name)
+        frames[family.source] = family.parse(item.data)
+        crash_point("during_parse")
+    return frames
 
 
 def resolve_release_date(
@@ -212,5 +219,6 @@ def load_into(
             item.name, family.source, item.sha256, len(item.data), item.url, frames[family.source]
         )
         changed[item.name] = apply_file(con, release_date, load)
+        crash_point("during_load")
         record_file(con, release_date, load, changed[item.name], validation_status)
     return LoadSummary(release_date, [f.name for f in files], changed)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from tic.failpoints import crash_point
 from tic.settings import DataPaths
 from warehouse.load import create_objects
 
@@ -75,8 +76,10 @@ def writable_copy(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
         snapshot = _export_parquet(con, paths, publish_id)
         con.close()
         _fsync(work)
+        crash_point("before_commit")
         os.replace(work, paths.database)  # the commit point
         _fsync(paths.root)
+        crash_point("after_commit")
         _swap_parquet_link(paths, snapshot)
     except BaseException:
         con.close()
