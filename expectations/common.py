@@ -11,8 +11,15 @@ from expectations.results import ERROR, CheckResult, plain
 from expectations.settings import FILE_NAME_BY_SOURCE, MAX_EXAMPLES
 from transforms.common import PARSED_SCHEMA
 
-EXAMPLE_COLUMNS = ("line_number", "country", "period", "security", "holder", "measure",
-                   "usd_millions")
+EXAMPLE_COLUMNS = (
+    "line_number",
+    "country",
+    "period",
+    "security",
+    "holder",
+    "measure",
+    "usd_millions",
+)
 
 
 def file_name_of(source: str) -> str:
@@ -29,7 +36,9 @@ def add_months(value: date, months: int) -> date:
 
 
 def month_index_expr(column: str = "period") -> pl.Expr:
-    return pl.col(column).dt.year().cast(pl.Int32) * 12 + pl.col(column).dt.month().cast(pl.Int32) - 1
+    return (
+        pl.col(column).dt.year().cast(pl.Int32) * 12 + pl.col(column).dt.month().cast(pl.Int32) - 1
+    )
 
 
 def is_usable(frame: pl.DataFrame) -> bool:
@@ -43,9 +52,12 @@ def is_usable(frame: pl.DataFrame) -> bool:
     )
 
 
-def examples_from(rows: pl.DataFrame, file_name: str | None,
-                  columns: tuple[str, ...] | list[str] = EXAMPLE_COLUMNS,
-                  origin: str | None = None) -> list[dict[str, Any]]:
+def examples_from(
+    rows: pl.DataFrame,
+    file_name: str | None,
+    columns: tuple[str, ...] | list[str] = EXAMPLE_COLUMNS,
+    origin: str | None = None,
+) -> list[dict[str, Any]]:
     """The first MAX_EXAMPLES rows as plain dicts, each naming its file (and, for values that
     are not in the incoming file, where they come from)."""
     present = [name for name in columns if name in rows.columns]

@@ -25,8 +25,16 @@ from transforms.common import GRAND_TOTAL, GRAND_TOTAL_CODE
 
 SUITE = "cross_table"
 MFH_SOURCES = SOURCES_WITHOUT_COUNTRY_CODES  # slt_table5, mfhhis01, mfh: billions, rounded
-IDENTITY_COLUMNS = ["line_number", "country", "period", "security", "holder", "measure",
-                    "usd_millions", "expected_usd_millions"]
+IDENTITY_COLUMNS = [
+    "line_number",
+    "country",
+    "period",
+    "security",
+    "holder",
+    "measure",
+    "usd_millions",
+    "expected_usd_millions",
+]
 # "Of Which: Foreign Official Fund Shares" is the official part of "Of Which: Fund Shares".
 _HOLDER_IN_NAME = r"^Of Which: Foreign (?:Official|Non-Official) "
 
@@ -38,9 +46,12 @@ def cross_table_checks(frames: dict[str, pl.DataFrame], incoming: set[str]) -> l
     available: the incoming frame where the source changed, else the warehouse's values."""
     frames = {source: _with_line_numbers(frame) for source, frame in frames.items()}
     per_source: list[Check] = [
-        official_plus_private_equals_total, official_not_above_total,
-        total_equals_long_term_plus_short_term, official_bills_plus_bonds_notes_equal_official,
-        countries_plus_all_other_equal_grand_total, holdings_change_explained_by_flows,
+        official_plus_private_equals_total,
+        official_not_above_total,
+        total_equals_long_term_plus_short_term,
+        official_bills_plus_bonds_notes_equal_official,
+        countries_plus_all_other_equal_grand_total,
+        holdings_change_explained_by_flows,
     ]
     results = [
         result
@@ -73,7 +84,9 @@ def _grouped(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _part(frame: pl.DataFrame, holder: str, name: str, keys: list[str]) -> pl.DataFrame:
-    return frame.filter(pl.col("holder") == holder).select(*keys, pl.col("usd_millions").alias(name))
+    return frame.filter(pl.col("holder") == holder).select(
+        *keys, pl.col("usd_millions").alias(name)
+    )
 
 
 def official_plus_private_equals_total(source: str, frame: pl.DataFrame) -> CheckResult | None:
@@ -93,9 +106,14 @@ def official_plus_private_equals_total(source: str, frame: pl.DataFrame) -> Chec
     failures = compared.filter(
         (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > SLT_ROUNDING_MILLIONS
     ).sort("line_number")
-    return result_from_failures(SUITE, "official_plus_private_equals_total",
-                                checked_rows=compared.height, failures=failures,
-                                file_name=file_name_of(source), columns=IDENTITY_COLUMNS)
+    return result_from_failures(
+        SUITE,
+        "official_plus_private_equals_total",
+        checked_rows=compared.height,
+        failures=failures,
+        file_name=file_name_of(source),
+        columns=IDENTITY_COLUMNS,
+    )
 
 
 def official_not_above_total(source: str, frame: pl.DataFrame) -> CheckResult | None:
@@ -103,24 +121,37 @@ def official_not_above_total(source: str, frame: pl.DataFrame) -> CheckResult | 
     bonds & notes are compared with the total Treasury holdings)."""
     grouped = _grouped(frame.filter(pl.col("measure") == "holdings")).with_columns(
         total_security=pl.when(pl.col("security").is_in(["treasury_bills", "treasury_bonds_notes"]))
-        .then(pl.lit("treasury")).otherwise(pl.col("security"))
+        .then(pl.lit("treasury"))
+        .otherwise(pl.col("security"))
     )
     official = grouped.filter(pl.col("holder") == "official")
     if official.height == 0:
         return None
     keys = ["group", "block", "period", "total_security"]
     totals = grouped.filter(pl.col("holder") == "all").select(
-        *keys, pl.col("usd_millions").alias("total_usd_millions"))
+        *keys, pl.col("usd_millions").alias("total_usd_millions")
+    )
     compared = official.join(totals, on=keys).drop_nulls(["usd_millions", "total_usd_millions"])
     tolerance = 2 * MFH_ROUNDING_PER_FIGURE_MILLIONS if source in MFH_SOURCES else 0.0
     failures = compared.filter(
         pl.col("usd_millions") > pl.col("total_usd_millions") + tolerance
     ).sort("line_number")
     return result_from_failures(
-        SUITE, "official_not_above_total", checked_rows=compared.height, failures=failures,
+        SUITE,
+        "official_not_above_total",
+        checked_rows=compared.height,
+        failures=failures,
         file_name=file_name_of(source),
-        columns=["line_number", "country", "period", "security", "holder", "measure",
-                 "usd_millions", "total_usd_millions"],
+        columns=[
+            "line_number",
+            "country",
+            "period",
+            "security",
+            "holder",
+            "measure",
+            "usd_millions",
+            "total_usd_millions",
+        ],
     )
 
 
@@ -131,22 +162,39 @@ def total_equals_long_term_plus_short_term(source: str, frame: pl.DataFrame) -> 
     keys = ["period", "country", "country_code", "holder", "row_kind", "measure"]
     compared = (
         frame.filter(pl.col("security") == "treasury")
-        .join(frame.filter(pl.col("security") == "treasury_long_term")
-              .select(*keys, long_term="usd_millions"), on=keys, nulls_equal=True)
-        .join(frame.filter(pl.col("security") == "treasury_short_term")
-              .select(*keys, short_term="usd_millions"), on=keys, nulls_equal=True)
+        .join(
+            frame.filter(pl.col("security") == "treasury_long_term").select(
+                *keys, long_term="usd_millions"
+            ),
+            on=keys,
+            nulls_equal=True,
+        )
+        .join(
+            frame.filter(pl.col("security") == "treasury_short_term").select(
+                *keys, short_term="usd_millions"
+            ),
+            on=keys,
+            nulls_equal=True,
+        )
         .drop_nulls(["usd_millions", "long_term", "short_term"])
         .with_columns(expected_usd_millions=pl.col("long_term") + pl.col("short_term"))
     )
     failures = compared.filter(
         (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > SLT_ROUNDING_MILLIONS
     ).sort("line_number")
-    return result_from_failures(SUITE, "total_equals_long_term_plus_short_term",
-                                checked_rows=compared.height, failures=failures,
-                                file_name=file_name_of(source), columns=IDENTITY_COLUMNS)
+    return result_from_failures(
+        SUITE,
+        "total_equals_long_term_plus_short_term",
+        checked_rows=compared.height,
+        failures=failures,
+        file_name=file_name_of(source),
+        columns=IDENTITY_COLUMNS,
+    )
 
 
-def official_bills_plus_bonds_notes_equal_official(source: str, frame: pl.DataFrame) -> CheckResult | None:
+def official_bills_plus_bonds_notes_equal_official(
+    source: str, frame: pl.DataFrame
+) -> CheckResult | None:
     """MFH tables: Foreign Official = its Treasury bills + its T-bonds & notes."""
     if source not in MFH_SOURCES:
         return None
@@ -154,10 +202,18 @@ def official_bills_plus_bonds_notes_equal_official(source: str, frame: pl.DataFr
     keys = ["block", "period"]
     compared = (
         official.filter(pl.col("security") == "treasury")
-        .join(official.filter(pl.col("security") == "treasury_bills")
-              .select(*keys, bills="usd_millions"), on=keys)
-        .join(official.filter(pl.col("security") == "treasury_bonds_notes")
-              .select(*keys, bonds_notes="usd_millions"), on=keys)
+        .join(
+            official.filter(pl.col("security") == "treasury_bills").select(
+                *keys, bills="usd_millions"
+            ),
+            on=keys,
+        )
+        .join(
+            official.filter(pl.col("security") == "treasury_bonds_notes").select(
+                *keys, bonds_notes="usd_millions"
+            ),
+            on=keys,
+        )
         .drop_nulls(["usd_millions", "bills", "bonds_notes"])
         .with_columns(expected_usd_millions=pl.col("bills") + pl.col("bonds_notes"))
     )
@@ -165,24 +221,38 @@ def official_bills_plus_bonds_notes_equal_official(source: str, frame: pl.DataFr
     failures = compared.filter(
         (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > tolerance
     ).sort("line_number")
-    return result_from_failures(SUITE, "official_bills_plus_bonds_notes_equal_official",
-                                checked_rows=compared.height, failures=failures,
-                                file_name=file_name_of(source), columns=IDENTITY_COLUMNS)
+    return result_from_failures(
+        SUITE,
+        "official_bills_plus_bonds_notes_equal_official",
+        checked_rows=compared.height,
+        failures=failures,
+        file_name=file_name_of(source),
+        columns=IDENTITY_COLUMNS,
+    )
 
 
-def countries_plus_all_other_equal_grand_total(source: str, frame: pl.DataFrame) -> CheckResult | None:
+def countries_plus_all_other_equal_grand_total(
+    source: str, frame: pl.DataFrame
+) -> CheckResult | None:
     """MFH tables: the listed countries + All Other (+ the country groups that stood for their
     members before 2012 in mfhhis01) = Grand Total, within the rounding of every figure summed:
-    0.05 billion per figure."""
+    0.05 billion per figure. mfhhis01's columns "shown for comparison only" are left out: the
+    real file's 2006-06 comparison column is 2.5 billion short of its own Grand Total."""
     if source not in MFH_SOURCES:
         return None
-    rows = frame.filter(pl.col("holder") == "all", pl.col("security") == "treasury",
-                        pl.col("measure") == "holdings").with_columns(
-        block=pl.col("row_kind") == "series_break_comparison")
+    rows = frame.filter(
+        pl.col("holder") == "all",
+        pl.col("security") == "treasury",
+        pl.col("measure") == "holdings",
+        pl.col("row_kind") != "series_break_comparison",
+    )
     is_total = pl.col("country") == GRAND_TOTAL
-    parts = rows.filter(~is_total).group_by("block", "period").agg(
-        parts_usd_millions=pl.col("usd_millions").sum(), parts=pl.col("usd_millions").count())
-    compared = rows.filter(is_total).join(parts, on=["block", "period"]).drop_nulls("usd_millions")
+    parts = (
+        rows.filter(~is_total)
+        .group_by("period")
+        .agg(parts_usd_millions=pl.col("usd_millions").sum(), parts=pl.col("usd_millions").count())
+    )
+    compared = rows.filter(is_total).join(parts, on="period").drop_nulls("usd_millions")
     compared = compared.with_columns(
         expected_usd_millions=pl.col("parts_usd_millions"),
         tolerance=(pl.col("parts") + 1) * MFH_ROUNDING_PER_FIGURE_MILLIONS,
@@ -190,10 +260,14 @@ def countries_plus_all_other_equal_grand_total(source: str, frame: pl.DataFrame)
     failures = compared.filter(
         (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > pl.col("tolerance")
     ).sort("line_number")
-    return result_from_failures(SUITE, "countries_plus_all_other_equal_grand_total",
-                                checked_rows=compared.height, failures=failures,
-                                file_name=file_name_of(source),
-                                columns=[*IDENTITY_COLUMNS, "parts", "tolerance"])
+    return result_from_failures(
+        SUITE,
+        "countries_plus_all_other_equal_grand_total",
+        checked_rows=compared.height,
+        failures=failures,
+        file_name=file_name_of(source),
+        columns=[*IDENTITY_COLUMNS, "parts", "tolerance"],
+    )
 
 
 def holdings_change_explained_by_flows(source: str, frame: pl.DataFrame) -> CheckResult | None:
@@ -203,53 +277,88 @@ def holdings_change_explained_by_flows(source: str, frame: pl.DataFrame) -> Chec
     security = HOLDINGS_CHANGE_SERIES.get(source)
     if security is None:
         return None
-    total = frame.filter(pl.col("country_code") == GRAND_TOTAL_CODE, pl.col("holder") == "all",
-                         pl.col("row_kind") == "grand_total", pl.col("security") == security)
-    wide = total.pivot(on="measure", index="period", values="usd_millions",
-                       aggregate_function="first").sort("period")
+    total = frame.filter(
+        pl.col("country_code") == GRAND_TOTAL_CODE,
+        pl.col("holder") == "all",
+        pl.col("row_kind") == "grand_total",
+        pl.col("security") == security,
+    )
+    wide = total.pivot(
+        on="measure", index="period", values="usd_millions", aggregate_function="first"
+    ).sort("period")
     lines = total.filter(pl.col("measure") == "holdings").select("period", "line_number")
     if not {"holdings", "net_purchases", "valuation_change"} <= set(wide.columns):
         return None
     compared = (
-        wide.with_columns(previous=pl.col("holdings").shift(1),
-                          previous_period=pl.col("period").shift(1))
-        .filter(pl.col("period") >= HOLDINGS_CHANGE_FIRST_PERIOD,
-                pl.col("previous_period") == pl.col("period").dt.offset_by("-1mo"))
+        wide.with_columns(
+            previous=pl.col("holdings").shift(1), previous_period=pl.col("period").shift(1)
+        )
+        .filter(
+            pl.col("period") >= HOLDINGS_CHANGE_FIRST_PERIOD,
+            pl.col("previous_period") == pl.col("period").dt.offset_by("-1mo"),
+        )
         .drop_nulls(["holdings", "previous", "net_purchases", "valuation_change"])
         .with_columns(
-            expected_usd_millions=pl.col("previous") + pl.col("net_purchases")
+            expected_usd_millions=pl.col("previous")
+            + pl.col("net_purchases")
             + pl.col("valuation_change"),
         )
-        .with_columns(share=((pl.col("holdings") - pl.col("expected_usd_millions"))
-                             / pl.col("previous")).abs().round(4))
+        .with_columns(
+            share=((pl.col("holdings") - pl.col("expected_usd_millions")) / pl.col("previous"))
+            .abs()
+            .round(4)
+        )
         .join(lines, on="period", how="left")
-        .with_columns(country=pl.lit(GRAND_TOTAL), security=pl.lit(security),
-                      measure=pl.lit("holdings"), usd_millions=pl.col("holdings"))
+        .with_columns(
+            country=pl.lit(GRAND_TOTAL),
+            security=pl.lit(security),
+            measure=pl.lit("holdings"),
+            usd_millions=pl.col("holdings"),
+        )
     )
     failures = compared.filter(pl.col("share") > HOLDINGS_CHANGE_RELATIVE_TOLERANCE).sort("period")
-    return result_from_failures(SUITE, "holdings_change_explained_by_flows",
-                                checked_rows=compared.height, failures=failures,
-                                file_name=file_name_of(source), severity=WARNING,
-                                columns=[*IDENTITY_COLUMNS, "share"])
+    return result_from_failures(
+        SUITE,
+        "holdings_change_explained_by_flows",
+        checked_rows=compared.height,
+        failures=failures,
+        file_name=file_name_of(source),
+        severity=WARNING,
+        columns=[*IDENTITY_COLUMNS, "share"],
+    )
 
 
-def table5_matches_table3(table5: pl.DataFrame, table3: pl.DataFrame, incoming: set[str]) -> CheckResult:
+def table5_matches_table3(
+    table5: pl.DataFrame, table3: pl.DataFrame, incoming: set[str]
+) -> CheckResult:
     """Table 5 Grand Total and Foreign Official (billions x 1000) = Table 3's total Treasury
     holdings of the same holders, within 0.05 billion."""
     keys = ["period", "holder"]
-    wanted = [pl.col("country_code") == GRAND_TOTAL_CODE, pl.col("security") == "treasury",
-              pl.col("measure") == "holdings", pl.col("row_kind").is_in(["grand_total", "holder_split"])]
+    wanted = [
+        pl.col("country_code") == GRAND_TOTAL_CODE,
+        pl.col("security") == "treasury",
+        pl.col("measure") == "holdings",
+        pl.col("row_kind").is_in(["grand_total", "holder_split"]),
+    ]
     compared = (
         table5.filter(*wanted)
-        .join(table3.filter(*wanted).select(*keys, expected_usd_millions="usd_millions",
-                                            table3_line_number="line_number"), on=keys)
+        .join(
+            table3.filter(*wanted).select(
+                *keys, expected_usd_millions="usd_millions", table3_line_number="line_number"
+            ),
+            on=keys,
+        )
         .drop_nulls(["usd_millions", "expected_usd_millions"])
     )
     failures = compared.filter(
         (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > TABLE5_VS_TABLE3_MILLIONS
     ).sort("period", "holder")
     source = "slt_table5" if "slt_table5" in incoming else "slt_table3"
-    return result_from_failures(SUITE, "table5_matches_table3_treasury_holdings",
-                                checked_rows=compared.height, failures=failures,
-                                file_name=file_name_of(source),
-                                columns=[*IDENTITY_COLUMNS, "table3_line_number"])
+    return result_from_failures(
+        SUITE,
+        "table5_matches_table3_treasury_holdings",
+        checked_rows=compared.height,
+        failures=failures,
+        file_name=file_name_of(source),
+        columns=[*IDENTITY_COLUMNS, "table3_line_number"],
+    )

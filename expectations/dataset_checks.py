@@ -22,7 +22,9 @@ from expectations.settings import (
 SERIES_COLUMNS = [name for name in KEY_COLUMNS if name != "period"]
 
 
-def dataset_checks(source: str, frame: pl.DataFrame, current: pl.DataFrame | None) -> list[CheckResult]:
+def dataset_checks(
+    source: str, frame: pl.DataFrame, current: pl.DataFrame | None
+) -> list[CheckResult]:
     """All polars checks of one source's incoming frame (``current``: the warehouse's values)."""
     results = [periods_contiguous(source, frame), amounts_not_off_by_factor_1000(source, frame)]
     if source in SOURCES_WITH_GAPLESS_SERIES:
@@ -40,11 +42,18 @@ def periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
     else:
         low, high = months["month"].min(), months["month"].max()
         expected = pl.DataFrame({"month": pl.int_range(low, high + 1, eager=True).cast(pl.Int32)})
-    missing = expected.join(months, on="month", how="anti").sort("month").select(
-        period=pl.date(pl.col("month") // 12, pl.col("month") % 12 + 1, 1)
+    missing = (
+        expected.join(months, on="month", how="anti")
+        .sort("month")
+        .select(period=pl.date(pl.col("month") // 12, pl.col("month") % 12 + 1, 1))
     )
-    return result_from_failures(source, "periods_contiguous", checked_rows=expected.height,
-                                failures=missing, file_name=file_name_of(source))
+    return result_from_failures(
+        source,
+        "periods_contiguous",
+        checked_rows=expected.height,
+        failures=missing,
+        file_name=file_name_of(source),
+    )
 
 
 def series_periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
@@ -60,7 +69,10 @@ def series_periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
         missing_months=pl.col("last") - pl.col("first") + 1 - pl.col("months")
     )
     return result_from_failures(
-        source, "series_periods_contiguous", checked_rows=spans.height, failures=gaps,
+        source,
+        "series_periods_contiguous",
+        checked_rows=spans.height,
+        failures=gaps,
         file_name=file_name_of(source),
         columns=["line_number", "country", "security", "holder", "measure", "missing_months"],
     )
@@ -73,23 +85,42 @@ def amounts_not_off_by_factor_1000(source: str, frame: pl.DataFrame) -> CheckRes
     median = pl.col("series_median")
     checked = frame.filter(pl.col("usd_millions").is_not_null()).sort([*SERIES_COLUMNS, "period"])
     checked = checked.with_columns(
-        series_median=size.rolling_median(OUTLIER_WINDOW_MONTHS, center=True, min_samples=4)
-        .over(SERIES_COLUMNS)
+        series_median=size.rolling_median(OUTLIER_WINDOW_MONTHS, center=True, min_samples=4).over(
+            SERIES_COLUMNS
+        )
     )
     too_big = (median >= OUTLIER_MIN_MEDIAN_MILLIONS) & (size >= OUTLIER_FACTOR * median)
-    too_small = ((pl.col("measure") == "holdings") & (median >= OUTLIER_DROP_MIN_MEDIAN_MILLIONS)
-                 & (size > 0) & (size * OUTLIER_FACTOR <= median))
-    outliers = checked.filter(too_big | too_small).sort("line_number" if "line_number" in
-                                                        checked.columns else "period")
+    too_small = (
+        (pl.col("measure") == "holdings")
+        & (median >= OUTLIER_DROP_MIN_MEDIAN_MILLIONS)
+        & (size > 0)
+        & (size * OUTLIER_FACTOR <= median)
+    )
+    outliers = checked.filter(too_big | too_small).sort(
+        "line_number" if "line_number" in checked.columns else "period"
+    )
     return result_from_failures(
-        source, "amounts_not_off_by_factor_1000", checked_rows=checked.height, failures=outliers,
+        source,
+        "amounts_not_off_by_factor_1000",
+        checked_rows=checked.height,
+        failures=outliers,
         file_name=file_name_of(source),
-        columns=["line_number", "country", "period", "security", "holder", "measure",
-                 "usd_millions", "series_median"],
+        columns=[
+            "line_number",
+            "country",
+            "period",
+            "security",
+            "holder",
+            "measure",
+            "usd_millions",
+            "series_median",
+        ],
     )
 
 
-def row_counts_per_period(source: str, frame: pl.DataFrame, current: pl.DataFrame) -> list[CheckResult]:
+def row_counts_per_period(
+    source: str, frame: pl.DataFrame, current: pl.DataFrame
+) -> list[CheckResult]:
     """Rows per month against the warehouse: fewer than it holds for that month is an error (a
     truncated file, a lost country); more is a warning (a country added). A new month is held
     to the newest month's count where every series runs through every month (not in s1_globl
@@ -104,11 +135,21 @@ def row_counts_per_period(source: str, frame: pl.DataFrame, current: pl.DataFram
     file_name = file_name_of(source)
     columns = ["period", "rows", "past_rows"]
     return [
-        result_from_failures(source, "row_count_per_period_not_below_past",
-                             checked_rows=compared.height, file_name=file_name, columns=columns,
-                             failures=compared.filter(pl.col("rows") < pl.col("past_rows"))),
-        result_from_failures(source, "row_count_per_period_not_above_past",
-                             checked_rows=compared.height, file_name=file_name, columns=columns,
-                             failures=compared.filter(pl.col("rows") > pl.col("past_rows")),
-                             severity=WARNING),
+        result_from_failures(
+            source,
+            "row_count_per_period_not_below_past",
+            checked_rows=compared.height,
+            file_name=file_name,
+            columns=columns,
+            failures=compared.filter(pl.col("rows") < pl.col("past_rows")),
+        ),
+        result_from_failures(
+            source,
+            "row_count_per_period_not_above_past",
+            checked_rows=compared.height,
+            file_name=file_name,
+            columns=columns,
+            failures=compared.filter(pl.col("rows") > pl.col("past_rows")),
+            severity=WARNING,
+        ),
     ]

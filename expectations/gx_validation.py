@@ -45,9 +45,9 @@ def validate_sources(
     started = perf_counter()
     for source, frame in sorted(frames.items()):
         suite = context.suites.add(build_suite(source, release_date=release_date))
-        batch_definition = datasource.add_dataframe_asset(name=source).add_batch_definition_whole_dataframe(
-            name=f"{source}_whole_file"
-        )
+        batch_definition = datasource.add_dataframe_asset(
+            name=source
+        ).add_batch_definition_whole_dataframe(name=f"{source}_whole_file")
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{source}_gate", data=batch_definition, suite=suite)
         )
@@ -72,8 +72,10 @@ def to_pandas(frame: pl.DataFrame) -> Any:
 
 
 def _result_format(frame: pl.DataFrame) -> dict[str, Any]:
-    result_format: dict[str, Any] = {"result_format": "SUMMARY",
-                                     "partial_unexpected_count": MAX_EXAMPLES}
+    result_format: dict[str, Any] = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": MAX_EXAMPLES,
+    }
     if LINE_NUMBER in frame.columns:
         result_format["unexpected_index_column_names"] = [LINE_NUMBER]
     return result_format
@@ -89,35 +91,72 @@ def to_check_result(source: str, result: Any, frame: pl.DataFrame) -> CheckResul
     details: dict[str, Any] = result.result or {}
     exception = result.exception_info or {}
     if exception.get("raised_exception") or not _is_plain_result(exception):
-        return CheckResult(source, check_name, severity, False, frame.height, frame.height,
-                           [{"file": file_name, "origin": "the whole file",
-                             "detail": _exception_reason(config.kwargs, exception, frame)}],
-                           file_name)
+        return CheckResult(
+            source,
+            check_name,
+            severity,
+            False,
+            frame.height,
+            frame.height,
+            [
+                {
+                    "file": file_name,
+                    "origin": "the whole file",
+                    "detail": _exception_reason(config.kwargs, exception, frame),
+                }
+            ],
+            file_name,
+        )
     if "unexpected_count" not in details:  # a table- or column-level expectation
-        examples = [] if result.success else [{
-            "file": file_name, "origin": "the whole file",
-            "detail": f"observed {plain_text(details.get('observed_value'))}; "
-                      f"expected {_expected(config.kwargs)}",
-        }]
+        examples = (
+            []
+            if result.success
+            else [
+                {
+                    "file": file_name,
+                    "origin": "the whole file",
+                    "detail": f"observed {plain_text(details.get('observed_value'))}; "
+                    f"expected {_expected(config.kwargs)}",
+                }
+            ]
+        )
         failed = 0 if result.success else frame.height
-        return CheckResult(source, check_name, severity, bool(result.success), frame.height,
-                           failed, examples, file_name)
+        return CheckResult(
+            source,
+            check_name,
+            severity,
+            bool(result.success),
+            frame.height,
+            failed,
+            examples,
+            file_name,
+        )
     examples = [
         {"file": file_name} | {key: plain(value) for key, value in row.items()}
         for row in details.get("partial_unexpected_index_list") or []
     ][:MAX_EXAMPLES]
-    return CheckResult(source, check_name, severity, bool(result.success),
-                       int(details.get("element_count") or 0),
-                       int(details.get("unexpected_count") or 0), examples, file_name)
+    return CheckResult(
+        source,
+        check_name,
+        severity,
+        bool(result.success),
+        int(details.get("element_count") or 0),
+        int(details.get("unexpected_count") or 0),
+        examples,
+        file_name,
+    )
 
 
 def _is_plain_result(exception: dict[str, Any]) -> bool:
     """GX nests metric exceptions one level down, keyed by metric id."""
-    return not any(isinstance(value, dict) and value.get("raised_exception")
-                   for value in exception.values())
+    return not any(
+        isinstance(value, dict) and value.get("raised_exception") for value in exception.values()
+    )
 
 
-def _exception_reason(kwargs: dict[str, Any], exception: dict[str, Any], frame: pl.DataFrame) -> str:
+def _exception_reason(
+    kwargs: dict[str, Any], exception: dict[str, Any], frame: pl.DataFrame
+) -> str:
     columns = [kwargs["column"]] if "column" in kwargs else list(kwargs.get("column_list") or [])
     missing = [name for name in columns if name not in frame.columns]
     if missing:

@@ -91,6 +91,14 @@ class GateReport:
         }
 
 
+# What a value is compared with, as failure messages word it.
+_COMPARED_WITH = {
+    "expected_usd_millions": "vs",
+    "total_usd_millions": "above total",
+    "previous_usd_millions": "was",
+}
+
+
 def describe_example(example: dict[str, Any]) -> str:
     """'line 6001 (Grand Total 2025-12 treasury holdings 9267204 vs 9267205)'."""
     line = example.get("line_number")
@@ -105,10 +113,23 @@ def describe_example(example: dict[str, Any]) -> str:
         words.append(str(example["holder"]))
     if "usd_millions" in example:
         words.append(format_amount(example["usd_millions"]))
-    if "expected_usd_millions" in example:
-        words.append(f"vs {format_amount(example['expected_usd_millions'])}")
-    shown = {"line_number", "file", "origin", "country", "period", "security", "measure",
-             "holder", "usd_millions", "expected_usd_millions"}
+    words += [
+        f"{label} {format_amount(example[key])}"
+        for key, label in _COMPARED_WITH.items()
+        if key in example
+    ]
+    shown = {
+        "line_number",
+        "file",
+        "origin",
+        "country",
+        "period",
+        "security",
+        "measure",
+        "holder",
+        "usd_millions",
+        *_COMPARED_WITH,
+    }
     words += [f"{key} {value}" for key, value in example.items() if key not in shown]
     return f"{where} ({' '.join(words)})" if words else where
 

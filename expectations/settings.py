@@ -15,7 +15,13 @@ FILE_NAME_BY_SOURCE: dict[str, str] = {family.source: family.file_name for famil
 
 # One value per key in every parsed file (row_kind separates the MFH "comparison" columns).
 KEY_COLUMNS: tuple[str, ...] = (
-    "period", "country", "country_code", "security", "holder", "measure", "row_kind",
+    "period",
+    "country",
+    "country_code",
+    "security",
+    "holder",
+    "measure",
+    "row_kind",
 )
 # Sources whose country rows carry no TIC code (only their Grand Total rows do).
 SOURCES_WITHOUT_COUNTRY_CODES = frozenset({"slt_table5", "mfhhis01", "mfh"})
@@ -28,14 +34,28 @@ SOURCES_WITH_GAPLESS_SERIES = frozenset(
 HOLDERS = ("all", "official", "private")
 DATASETS = ("holdings", "flows", "npr_summary")
 SECURITIES = (
-    "treasury", "treasury_long_term", "treasury_short_term", "treasury_bills",
-    "treasury_bonds_notes", "agency", "corporate_bonds", "equity", "us_long_term",
-    "foreign_long_term", "foreign_government_bonds", "foreign_corporate_bonds", "foreign_bonds",
+    "treasury",
+    "treasury_long_term",
+    "treasury_short_term",
+    "treasury_bills",
+    "treasury_bonds_notes",
+    "agency",
+    "corporate_bonds",
+    "equity",
+    "us_long_term",
+    "foreign_long_term",
+    "foreign_government_bonds",
+    "foreign_corporate_bonds",
+    "foreign_bonds",
     "foreign_equity",
     "all",  # npr_history summary lines
 )
 MEASURES = (
-    "holdings", "net_purchases", "gross_purchases", "gross_sales", "valuation_change",
+    "holdings",
+    "net_purchases",
+    "gross_purchases",
+    "gross_sales",
+    "valuation_change",
     *(f"line_{number:02d}" for number in range(1, 33)),  # npr_history lines 1..32
 )
 ALL_ROW_KINDS = ROW_KINDS

@@ -51,13 +51,20 @@ HOLDINGS_ARE_NON_NEGATIVE = "expect_column_values_to_be_between(usd_millions, me
 
 def key_columns_not_null(source: str) -> list[str]:
     """Keys that must be filled: country_code too, except in files whose countries have none."""
-    return [k for k in KEY_COLUMNS if not (k == "country_code" and source in SOURCES_WITHOUT_COUNTRY_CODES)]
+    return [
+        k
+        for k in KEY_COLUMNS
+        if not (k == "country_code" and source in SOURCES_WITHOUT_COUNTRY_CODES)
+    ]
 
 
 def latest_possible_period(release_date: date) -> date:
     """A release cannot hold data for its own month or later."""
-    year, month = (release_date.year, release_date.month - 1) if release_date.month > 1 else (
-        release_date.year - 1, 12)
+    year, month = (
+        (release_date.year, release_date.month - 1)
+        if release_date.month > 1
+        else (release_date.year - 1, 12)
+    )
     return date(year, month, 1)
 
 
@@ -75,35 +82,67 @@ def build_suite(source: str, *, release_date: date) -> gx.ExpectationSuite:
     earliest = EARLIEST_PERIOD.get(source, TIC_DATA_START)
     latest = latest_possible_period(release_date)
     expectations = [
-        named(gxe.ExpectTableColumnsToMatchOrderedList, "expect_table_columns_to_match_ordered_list",
-              column_list=list(PARSED_SCHEMA)),
-        *(values(gxe.ExpectColumnValuesToBeOfType, name, type_=type_)
-          for name, type_ in PANDAS_TYPES.items()),
+        named(
+            gxe.ExpectTableColumnsToMatchOrderedList,
+            "expect_table_columns_to_match_ordered_list",
+            column_list=list(PARSED_SCHEMA),
+        ),
+        named(
+            gxe.ExpectTableRowCountToBeBetween, "expect_table_row_count_to_be_between", min_value=1
+        ),
+        *(
+            values(gxe.ExpectColumnValuesToBeOfType, name, type_=type_)
+            for name, type_ in PANDAS_TYPES.items()
+        ),
         *(values(gxe.ExpectColumnValuesToNotBeNull, name) for name in key_columns_not_null(source)),
-        named(gxe.ExpectCompoundColumnsToBeUnique,
-              f"expect_compound_columns_to_be_unique({', '.join(KEY_COLUMNS)})",
-              column_list=list(KEY_COLUMNS)),
+        named(
+            gxe.ExpectCompoundColumnsToBeUnique,
+            f"expect_compound_columns_to_be_unique({', '.join(KEY_COLUMNS)})",
+            column_list=list(KEY_COLUMNS),
+        ),
         values(gxe.ExpectColumnValuesToBeInSet, "source", value_set=[source]),
         values(gxe.ExpectColumnValuesToBeInSet, "dataset", value_set=list(DATASETS)),
         values(gxe.ExpectColumnValuesToBeInSet, "row_kind", value_set=list(ALL_ROW_KINDS)),
         values(gxe.ExpectColumnValuesToBeInSet, "holder", value_set=list(HOLDERS)),
         values(gxe.ExpectColumnValuesToBeInSet, "security", value_set=list(SECURITIES)),
         values(gxe.ExpectColumnValuesToBeInSet, "measure", value_set=list(MEASURES)),
-        values(gxe.ExpectColumnValuesToBeBetween, "period",
-               min_value=datetime(earliest.year, earliest.month, 1),
-               max_value=datetime(latest.year, latest.month, 1)),
-        values(gxe.ExpectColumnValuesToBeBetween, "usd_millions",
-               min_value=-FINITE_BOUND_MILLIONS, max_value=FINITE_BOUND_MILLIONS),
-        named(gxe.ExpectColumnValuesToBeBetween, HOLDINGS_ARE_NON_NEGATIVE,
-              column="usd_millions", min_value=0, row_condition='measure == "holdings"',
-              condition_parser="pandas"),
+        values(
+            gxe.ExpectColumnValuesToBeBetween,
+            "period",
+            min_value=datetime(earliest.year, earliest.month, 1),
+            max_value=datetime(latest.year, latest.month, 1),
+        ),
+        values(
+            gxe.ExpectColumnValuesToBeBetween,
+            "usd_millions",
+            min_value=-FINITE_BOUND_MILLIONS,
+            max_value=FINITE_BOUND_MILLIONS,
+        ),
+        named(
+            gxe.ExpectColumnValuesToBeBetween,
+            HOLDINGS_ARE_NON_NEGATIVE,
+            column="usd_millions",
+            min_value=0,
+            row_condition='measure == "holdings"',
+            condition_parser="pandas",
+        ),
         # A new code is reported, not dropped: it may be a country the Treasury just added.
-        values(gxe.ExpectColumnValuesToBeInSet, "country_code", WARNING,
-               value_set=sorted(KNOWN_COUNTRY_CODES)),
+        values(
+            gxe.ExpectColumnValuesToBeInSet,
+            "country_code",
+            WARNING,
+            value_set=sorted(KNOWN_COUNTRY_CODES),
+        ),
     ]
     if source in SOURCES_WITHOUT_COUNTRY_CODES:
-        expectations.append(values(gxe.ExpectColumnValuesToBeInSet, "country", WARNING,
-                                   value_set=sorted(KNOWN_UNCODED_COUNTRIES | {GRAND_TOTAL})))
+        expectations.append(
+            values(
+                gxe.ExpectColumnValuesToBeInSet,
+                "country",
+                WARNING,
+                value_set=sorted(KNOWN_UNCODED_COUNTRIES | {GRAND_TOTAL}),
+            )
+        )
     return gx.ExpectationSuite(name=source, expectations=expectations)
 
 

@@ -95,7 +95,7 @@ def load_and_publish(paths: DataPaths, release_date: date, files, frames, report
 
 def _record(paths: DataPaths, run: RunRecord, report=None) -> None:
     """Store a run that published no data (nothing new, quarantined, failed)."""
-    with writable_copy(paths) as con:
+    with writable_copy(paths, data_changed=False) as con:
         if report is not None:
             insert_validation(con, run.run_id, report)
         insert_run(con, run)

@@ -53,10 +53,13 @@ def _set_publish_id(con: duckdb.DuckDBPyConnection, publish_id: str) -> None:
 
 
 @contextlib.contextmanager
-def writable_copy(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
+def writable_copy(
+    paths: DataPaths, *, data_changed: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a copy of the published database; publish it if the block succeeds.
 
-    The caller must hold the run lock (one writer at a time).
+    With data_changed false (a run record only) the latest-vintage tables and the Parquet
+    snapshot are kept as they are. The caller must hold the run lock (one writer at a time).
     """
     paths.root.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(paths)
@@ -65,22 +68,23 @@ def writable_copy(paths: DataPaths) -> Iterator[duckdb.DuckDBPyConnection]:
     if paths.database.exists():
         shutil.copyfile(paths.database, work)
     con = duckdb.connect(str(work))
+    snapshot = None
     try:
         create_objects(con, refresh=False)
         yield con
-        create_objects(
-            con, refresh=True
-        )  # refresh the latest-vintage tables from the changed store
-        _set_publish_id(con, publish_id)
+        if data_changed or _publish_id(con) is None:
+            create_objects(con, refresh=True)  # the latest vintage from the changed store
+            _set_publish_id(con, publish_id)
+            snapshot = _export_parquet(con, paths, publish_id)
         con.execute("checkpoint")
-        snapshot = _export_parquet(con, paths, publish_id)
         con.close()
         _fsync(work)
         crash_point("before_commit")
         os.replace(work, paths.database)  # the commit point
         _fsync(paths.root)
         crash_point("after_commit")
-        _swap_parquet_link(paths, snapshot)
+        if snapshot is not None:
+            _swap_parquet_link(paths, snapshot)
     except BaseException:
         con.close()
         work.unlink(missing_ok=True)
@@ -143,10 +147,18 @@ def _remove_leftovers(paths: DataPaths) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _remove_old_snapshots(paths: DataPaths) -> None:
-    current = paths.parquet.resolve() if paths.parquet.is_symlink() else None
+def _remove_old_snapshots(paths: DataPaths, keep: int = 2) -> None:
+    """Delete all snapshots but the current one and the newest others (readers may still be
+    reading the one just replaced)."""
     if not paths.parquet_snapshots.is_dir():
         return
-    for snapshot in paths.parquet_snapshots.iterdir():
-        if snapshot.resolve() != current:
-            shutil.rmtree(snapshot, ignore_errors=True)
+    current = paths.parquet.resolve() if paths.parquet.is_symlink() else None
+    entries = [s for s in paths.parquet_snapshots.iterdir() if s.resolve() != current]
+    staging = [s for s in entries if s.name.startswith(".")]  # left by a crashed run
+    previous = sorted(
+        (s for s in entries if not s.name.startswith(".")),
+        key=lambda s: s.stat().st_mtime,
+        reverse=True,
+    )
+    for snapshot in staging + previous[keep - 1 :]:
+        shutil.rmtree(snapshot, ignore_errors=True)

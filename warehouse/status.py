@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from tic.settings import DataPaths
 from warehouse.query import connect_read_only
 
 
-def status_text(paths: DataPaths) -> str:
+def status_text(paths: DataPaths, today: date | None = None) -> str:
+    """The status report; `today` (default: today in America/New_York) dates the freshness."""
     if not paths.database.exists():
-        return f"no warehouse at {paths.database} yet: run `tic backfill` or `tic run`"
+        return "\n".join([f"no warehouse at {paths.database} yet: run `tic backfill` or `tic run`",
+                          *_freshness_lines(None, today)])
     con = connect_read_only(paths.database)
     try:
         releases = con.execute(
@@ -35,9 +39,19 @@ def status_text(paths: DataPaths) -> str:
         lines.append("vintages held: " + ", ".join(str(r[0]) for r in releases))
     else:
         lines.append("latest release loaded: none")
+    lines += _freshness_lines(releases[-1][0] if releases else None, today)
     lines += _run_lines(runs)
     lines += _check_lines(checks)
     return "\n".join(lines)
+
+
+def _freshness_lines(latest_release: date | None, today: date | None) -> list[str]:
+    from tic.calendar import load_calendar
+    from tic.freshness import freshness, max_days_overdue_setting, today_in_washington
+
+    today = today or today_in_washington()
+    report = freshness(load_calendar(), latest_release, today, max_days_overdue_setting())
+    return [f"freshness on {today} (America/New_York): {report.message}"]
 
 
 def _run_lines(runs: list[tuple]) -> list[str]:

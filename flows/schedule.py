@@ -1,0 +1,137 @@
+"""The scheduled deployment `tic-monthly`: polls the Treasury on business-day afternoons.
+
+`tic serve` serves it with Prefect (`prefect.serve`, runs execute on this machine);
+`tic serve --dry-run` prints what would be served and the next run times, registering nothing.
+For work pools on several machines, prefect.yaml declares the same deployment.
+
+Only `serve(dry_run=False)` imports the release flow (polars, DuckDB, Great Expectations);
+the dry run needs Prefect's schedule arithmetic and nothing else, and never calls an API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from tic.settings import DATA_DIR_ENV, data_paths
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+DEPLOYMENT_NAME = "tic-monthly"
+FLOW_NAME = "tic-release"  # flows.release.release_flow's name; a test keeps the two equal
+ENTRYPOINT = "flows/release.py:release_flow"
+TIMEZONE = "America/New_York"  # the Treasury publishes at 4:00 p.m. Washington time
+SOURCE_ENV = "TIC_SOURCE"
+
+# Why these times: a release appears at 4:00 p.m. Eastern on a business day, usually
+# mid-month, but the date moves (a shutdown merged August and September 2025 into 2025-11-18),
+# so we poll every business day rather than on calendar dates. A poll costs one conditional
+# GET per file (304 when unchanged), so polling often is cheap: every 15 minutes from 16:05
+# (the site needs a few minutes to post the files) to 18:50 catches a slightly late posting
+# the same evening. The 08:05 poll the next business morning catches a release posted after
+# 18:50 or missed while this machine or the Prefect server was down. All times are wall-clock
+# America/New_York, so they follow daylight saving; none falls in the 1-3 a.m. DST gap.
+POLL_CRON = "5,20,35,50 16-18 * * 1-5"
+CATCH_UP_CRON = "5 8 * * 1-5"
+CRONS = (POLL_CRON, CATCH_UP_CRON)
+CRON_MEANINGS = {
+    POLL_CRON: "every 15 minutes 16:05-18:50, Monday-Friday (after the 4 p.m. release)",
+    CATCH_UP_CRON: "08:05 Monday-Friday (morning catch-up)",
+}
+
+
+def deployment_parameters() -> dict[str, Any]:
+    """release_flow's parameters: $TIC_SOURCE (default the Treasury site) and $TIC_DATA_DIR
+    (default ./data), folders made absolute so runs do not depend on their working directory."""
+    from tic.fetch import TREASURY_BASE_URL
+
+    source = os.environ.get(SOURCE_ENV) or TREASURY_BASE_URL
+    if not source.startswith(("http://", "https://")):
+        source = str(Path(source).resolve())
+    return {"source": source, "data_dir": str(data_paths(os.environ.get(DATA_DIR_ENV)).root)}
+
+
+def next_run_times(n: int = 5, after: datetime | None = None) -> list[datetime]:
+    """The next n run times at or after `after` (default now), in America/New_York.
+
+    Computed by the same code the Prefect server uses to create scheduled runs; a naive
+    `after` is read as America/New_York time, as Prefect does. Call it from synchronous code.
+    """
+    from prefect.server.schemas.schedules import CronSchedule
+
+    zone = ZoneInfo(TIMEZONE)
+    start = after or datetime.now(zone)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=zone)
+    times: set[datetime] = set()
+    for cron in CRONS:
+        dates = asyncio.run(CronSchedule(cron=cron, timezone=TIMEZONE).get_dates(n=n, start=start))
+        times.update(datetime.fromtimestamp(d.timestamp(), tz=zone) for d in dates)
+    return sorted(times)[:n]
+
+
+def _schedules() -> list:
+    from prefect.schedules import Cron
+
+    return [Cron(cron, timezone=TIMEZONE) for cron in CRONS]
+
+
+def _concurrency_limit():
+    """One run at a time: a poll that finds the previous one still running is cancelled
+    (queueing would only stack up polls that would find nothing new)."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+
+    return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+
+
+def build_deployment() -> RunnerDeployment:
+    """The `tic-monthly` deployment of release_flow, with its schedules and parameters."""
+    from flows.release import release_flow
+
+    return release_flow.to_deployment(
+        name=DEPLOYMENT_NAME,
+        schedules=_schedules(),
+        parameters=deployment_parameters(),
+        concurrency_limit=_concurrency_limit(),
+        description="Poll the Treasury's TIC documents and load any new release as a vintage.",
+        tags=["tic"],
+    )
+
+
+def describe(now: datetime | None = None) -> str:
+    """The dry-run text: deployment, flow, schedules with their time zone, parameters and the
+    next five run times."""
+    lines = [
+        f"deployment: {FLOW_NAME}/{DEPLOYMENT_NAME}",
+        f"flow: {FLOW_NAME} ({ENTRYPOINT})",
+        f"schedule (cron, time zone {TIMEZONE}):",
+        *(f"  {cron:26} {CRON_MEANINGS[cron]}" for cron in CRONS),
+        "concurrency: 1 run at a time; a poll due while a run is going is cancelled",
+        "parameters:",
+        *(f"  {name}: {value}" for name, value in deployment_parameters().items()),
+        f"next 5 runs ({TIMEZONE}):",
+        *(f"  {t:%a %Y-%m-%d %H:%M %Z} ({_utc(t)})" for t in next_run_times(5, now)),
+    ]
+    return "\n".join(lines)
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(ZoneInfo('UTC')):%H:%M} UTC"
+
+
+def serve(dry_run: bool) -> int:
+    """Serve the deployment until Ctrl-C, or with dry_run print it and return at once."""
+    if dry_run:
+        print(describe())
+        print("dry run: nothing registered, no Prefect API contacted")
+        return 0
+    import prefect
+
+    # limit=1: this process runs one flow at a time, whatever the server asks.
+    prefect.serve(build_deployment(), limit=1)
+    return 0
