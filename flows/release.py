@@ -11,6 +11,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from expectations.report import write_report
 from tic import pipeline
 from tic.archive import RawArchive
 from tic.calendar import load_calendar
@@ -71,7 +72,7 @@ def parse_release(files: list[ReleaseFile]):
 
 @task(cache_policy=NO_CACHE)
 def validate_release(frames, release_date: date, current, calendar):
-    from expectations.gate import run_gate  # Great Expectations is imported here only
+    from expectations.gate import run_gate  # Great Expectations is imported in here only
 
     crash_point("during_validation")
     return run_gate(frames, release_date=release_date, current=current, calendar=calendar)
@@ -102,12 +103,11 @@ def _record(paths: DataPaths, run: RunRecord, report=None) -> None:
 
 
 def _run_id() -> str:
-    try:
-        from prefect.runtime import flow_run
+    """Unique per release run; prefixed with the Prefect flow-run id (a backfill has one)."""
+    from prefect.runtime import flow_run
 
-        return str(flow_run.id or uuid.uuid4())
-    except Exception:
-        return str(uuid.uuid4())
+    prefix = str(flow_run.id)[:8] if flow_run.id else "local"
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def run_release(
@@ -155,6 +155,7 @@ def _release_steps(source, release_date, paths: DataPaths, run: RunRecord, logge
             f"release {release_date} quarantined: {report.failure_message()} "
             f"(report: {report_path})"
         )
+    run.report_path = str(write_report(report, paths.reports / f"{release_date}-{run.run_id}"))
     summary = load_and_publish(paths, release_date, new_files, frames, report, run)
     logger.info(run.message)
     return RunResult("loaded", release_date, run.message, summary.rows_loaded)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 
 class WarehouseMissing(RuntimeError):
@@ -27,11 +28,27 @@ def run_query(database: Path, query: str, output_format: str = "table") -> str:
         relation = con.sql(query)
         if relation is None:
             return "ok"
-        if output_format == "table":
-            return str(relation.pl())
         frame = relation.pl()
+        if output_format == "table":
+            return _table(frame)
         if output_format == "csv":
             return frame.write_csv()
         return json.dumps(frame.to_dicts(), default=str, indent=1)
     finally:
         con.close()
+
+
+def _table(frame: pl.DataFrame) -> str:
+    """A plain text table with whole numbers (no scientific notation) and every row."""
+    with pl.Config(
+        tbl_rows=10_000,
+        tbl_cols=-1,
+        fmt_str_lengths=80,
+        tbl_width_chars=240,
+        fmt_float="full",
+        tbl_hide_column_data_types=True,
+        tbl_formatting="ASCII_MARKDOWN",
+        tbl_hide_dataframe_shape=True,
+        thousands_separator=False,
+    ):
+        return f"{frame}\n({frame.height} rows)"

@@ -11,8 +11,12 @@ from warehouse.query import connect_read_only
 def status_text(paths: DataPaths, today: date | None = None) -> str:
     """The status report; `today` (default: today in America/New_York) dates the freshness."""
     if not paths.database.exists():
-        return "\n".join([f"no warehouse at {paths.database} yet: run `tic backfill` or `tic run`",
-                          *_freshness_lines(None, today)])
+        return "\n".join(
+            [
+                f"no warehouse at {paths.database} yet: run `tic backfill` or `tic run`",
+                *_freshness_lines(None, today),
+            ]
+        )
     con = connect_read_only(paths.database)
     try:
         releases = con.execute(
@@ -24,10 +28,19 @@ def status_text(paths: DataPaths, today: date | None = None) -> str:
         ).fetchall()
         checks = con.execute(
             """
-            select suite, check_name, severity, success, checked_rows, failed_rows
+            select
+                suite,
+                count(*) as checks,
+                count(*) filter (where not success and severity = 'error') as failed,
+                count(*) filter (where not success and severity = 'warning') as warnings,
+                max(checked_rows) as checked_rows,
+                sum(failed_rows) as failed_rows,
+                list(check_name || ' (' || failed_rows || ' rows)' order by check_name)
+                    filter (where not success) as not_passed,
             from validation_results
             where run_id = (select run_id from runs where validation_summary is not null limit 1)
-            order by success, severity, suite, check_name
+            group by suite
+            order by suite
             """
         ).fetchall()
     finally:
@@ -72,11 +85,17 @@ def _run_lines(runs: list[tuple]) -> list[str]:
     return lines
 
 
-def _check_lines(checks: list[tuple]) -> list[str]:
-    if not checks:
+def _check_lines(suites: list[tuple]) -> list[str]:
+    if not suites:
         return []
-    lines = ["checks of the last validated run (suite, check, severity, result, checked, failed):"]
-    for suite, name, severity, success, checked, failed in checks:
-        result = "ok" if success else ("FAILED" if severity == "error" else "WARNING")
-        lines.append(f"  {suite:12} {name:60} {severity:7} {result:7} {checked} {failed}")
+    lines = [
+        "suites of the last validated run (checks, failed, warnings, rows checked, rows failed):"
+    ]
+    for suite, checks, failed, warnings, checked, failed_rows, not_passed in suites:
+        result = "FAILED" if failed else ("WARNING" if warnings else "passed")
+        lines.append(
+            f"  {suite:12} {result:8} {checks:4} checks  {failed} failed  {warnings} warnings  "
+            f"{checked} rows checked  {failed_rows} rows failed"
+        )
+        lines += [f"    {name}" for name in not_passed or []]
     return lines
