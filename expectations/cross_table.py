@@ -332,7 +332,8 @@ def table5_matches_table3(
     table5: pl.DataFrame, table3: pl.DataFrame, incoming: set[str]
 ) -> CheckResult:
     """Table 5 Grand Total and Foreign Official (billions x 1000) = Table 3's total Treasury
-    holdings of the same holders, within 0.05 billion."""
+    holdings of the same holders, within 0.05 billion. Examples show the incoming file's row
+    (Table 5's when both changed) and the other table's value as expected_usd_millions."""
     keys = ["period", "holder"]
     wanted = [
         pl.col("country_code") == GRAND_TOTAL_CODE,
@@ -340,25 +341,20 @@ def table5_matches_table3(
         pl.col("measure") == "holdings",
         pl.col("row_kind").is_in(["grand_total", "holder_split"]),
     ]
+    source = "slt_table5" if "slt_table5" in incoming else "slt_table3"
+    shown, other = (table5, table3) if source == "slt_table5" else (table3, table5)
     compared = (
-        table5.filter(*wanted)
-        .join(
-            table3.filter(*wanted).select(
-                *keys, expected_usd_millions="usd_millions", table3_line_number="line_number"
-            ),
-            on=keys,
-        )
+        shown.filter(*wanted)
+        .join(other.filter(*wanted).select(*keys, expected_usd_millions="usd_millions"), on=keys)
         .drop_nulls(["usd_millions", "expected_usd_millions"])
     )
-    failures = compared.filter(
-        (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > TABLE5_VS_TABLE3_MILLIONS
-    ).sort("period", "holder")
-    source = "slt_table5" if "slt_table5" in incoming else "slt_table3"
+    gap = (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs()
+    failures = compared.filter(gap > TABLE5_VS_TABLE3_MILLIONS).sort("period", "holder")
     return result_from_failures(
         SUITE,
         "table5_matches_table3_treasury_holdings",
         checked_rows=compared.height,
         failures=failures,
         file_name=file_name_of(source),
-        columns=[*IDENTITY_COLUMNS, "table3_line_number"],
+        columns=IDENTITY_COLUMNS,
     )

@@ -46,6 +46,7 @@ def periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
         expected.join(months, on="month", how="anti")
         .sort("month")
         .select(period=pl.date(pl.col("month") // 12, pl.col("month") % 12 + 1, 1))
+        .with_columns(detail=pl.format("{} is missing", pl.col("period").dt.strftime("%Y-%m")))
     )
     return result_from_failures(
         source,
@@ -53,6 +54,7 @@ def periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
         checked_rows=expected.height,
         failures=missing,
         file_name=file_name_of(source),
+        columns=["period", "detail"],
     )
 
 
@@ -60,13 +62,27 @@ def series_periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
     """Each series (country, security, holder, measure) covers every month from its first to its
     last: a row dropped from the middle of a file is an error."""
     spans = frame.group_by(SERIES_COLUMNS).agg(
-        months=pl.len(),
-        first=month_index_expr().min(),
-        last=month_index_expr().max(),
+        months=month_index_expr().n_unique(),
+        first=pl.col("period").min(),
+        last=pl.col("period").max(),
         line_number=pl.col("line_number").min() if "line_number" in frame.columns else pl.lit(None),
     )
-    gaps = spans.filter(pl.col("last") - pl.col("first") + 1 != pl.col("months")).with_columns(
-        missing_months=pl.col("last") - pl.col("first") + 1 - pl.col("months")
+    span = month_index_expr("last") - month_index_expr("first") + 1
+    gaps = (
+        spans.with_columns(missing_months=span - pl.col("months"))
+        .filter(pl.col("missing_months") > 0)
+        .sort("line_number")
+        .with_columns(
+            detail=pl.format(
+                "{} {} {}: {} month(s) missing between {} and {}",
+                "country",
+                "security",
+                "measure",
+                "missing_months",
+                pl.col("first").dt.strftime("%Y-%m"),
+                pl.col("last").dt.strftime("%Y-%m"),
+            )
+        )
     )
     return result_from_failures(
         source,
@@ -74,7 +90,15 @@ def series_periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
         checked_rows=spans.height,
         failures=gaps,
         file_name=file_name_of(source),
-        columns=["line_number", "country", "security", "holder", "measure", "missing_months"],
+        columns=[
+            "line_number",
+            "country",
+            "security",
+            "holder",
+            "measure",
+            "missing_months",
+            "detail",
+        ],
     )
 
 
@@ -131,9 +155,20 @@ def row_counts_per_period(
     compared = incoming.join(held, on="period", how="left")
     if source in SOURCES_WITH_GAPLESS_SERIES and newest.len():
         compared = compared.with_columns(pl.col("past_rows").fill_null(newest[0]))
-    compared = compared.filter(pl.col("past_rows").is_not_null()).sort("period")
+    compared = (
+        compared.filter(pl.col("past_rows").is_not_null())
+        .sort("period")
+        .with_columns(
+            detail=pl.format(
+                "{}: {} rows, the warehouse holds {}",
+                pl.col("period").dt.strftime("%Y-%m"),
+                "rows",
+                "past_rows",
+            )
+        )
+    )
     file_name = file_name_of(source)
-    columns = ["period", "rows", "past_rows"]
+    columns = ["period", "rows", "past_rows", "detail"]
     return [
         result_from_failures(
             source,

@@ -51,10 +51,17 @@ def validate_sources(
         validation = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{source}_gate", data=batch_definition, suite=suite)
         )
-        outcome = validation.run(
-            batch_parameters={"dataframe": to_pandas(frame)}, result_format=_result_format(frame)
-        )
-        results += [to_check_result(source, result, frame) for result in outcome.results]
+        try:
+            outcome = validation.run(
+                batch_parameters={"dataframe": to_pandas(frame)},
+                result_format=_result_format(frame),
+            )
+        except Exception as error:  # a frame GX cannot read at all is a failed release, not a crash
+            results.append(_suite_crashed(source, frame, error))
+            continue
+        order = {e.meta["check_name"]: i for i, e in enumerate(suite.expectations)}
+        checks = [to_check_result(source, result, frame) for result in outcome.results]
+        results += sorted(checks, key=lambda check: order.get(check.check_name, len(order)))
     timings["gx_suites"] = perf_counter() - started
     return results
 
@@ -85,65 +92,60 @@ def to_check_result(source: str, result: Any, frame: pl.DataFrame) -> CheckResul
     """One GX ExpectationValidationResult as a CheckResult, line numbers in its examples."""
     config = result.expectation_config
     meta = config.meta or {}
-    check_name = meta.get("check_name", config.type)
-    severity = meta.get("severity", ERROR)
     file_name = file_name_of(source)
     details: dict[str, Any] = result.result or {}
     exception = result.exception_info or {}
+
+    def check(
+        success: bool, checked: int, failed: int, examples: list[dict[str, Any]]
+    ) -> CheckResult:
+        return CheckResult(
+            suite=source,
+            check_name=meta.get("check_name", config.type),
+            severity=meta.get("severity", ERROR),
+            success=success,
+            checked_rows=checked,
+            failed_rows=failed,
+            examples=examples,
+            file_name=file_name,
+        )
+
+    def whole_file(detail: str) -> list[dict[str, Any]]:
+        return [{"file": file_name, "origin": "the whole file", "detail": detail}]
+
     if exception.get("raised_exception") or not _is_plain_result(exception):
-        return CheckResult(
-            source,
-            check_name,
-            severity,
-            False,
-            frame.height,
-            frame.height,
-            [
-                {
-                    "file": file_name,
-                    "origin": "the whole file",
-                    "detail": _exception_reason(config.kwargs, exception, frame),
-                }
-            ],
-            file_name,
-        )
+        reason = _exception_reason(config.kwargs, exception, frame)
+        return check(False, frame.height, frame.height, whole_file(reason))
     if "unexpected_count" not in details:  # a table- or column-level expectation
-        examples = (
-            []
-            if result.success
-            else [
-                {
-                    "file": file_name,
-                    "origin": "the whole file",
-                    "detail": f"observed {plain_text(details.get('observed_value'))}; "
-                    f"expected {_expected(config.kwargs)}",
-                }
-            ]
-        )
-        failed = 0 if result.success else frame.height
-        return CheckResult(
-            source,
-            check_name,
-            severity,
-            bool(result.success),
-            frame.height,
-            failed,
-            examples,
-            file_name,
-        )
+        if result.success:
+            return check(True, frame.height, 0, [])
+        observed = plain_text(details.get("observed_value"))
+        detail = f"observed {observed}; expected {_expected(config.kwargs)}"
+        return check(False, frame.height, frame.height, whole_file(detail))
     examples = [
         {"file": file_name} | {key: plain(value) for key, value in row.items()}
         for row in details.get("partial_unexpected_index_list") or []
-    ][:MAX_EXAMPLES]
-    return CheckResult(
-        source,
-        check_name,
-        severity,
+    ]
+    return check(
         bool(result.success),
         int(details.get("element_count") or 0),
         int(details.get("unexpected_count") or 0),
-        examples,
-        file_name,
+        examples[:MAX_EXAMPLES],
+    )
+
+
+def _suite_crashed(source: str, frame: pl.DataFrame, error: Exception) -> CheckResult:
+    file_name = file_name_of(source)
+    detail = f"Great Expectations could not validate the frame: {type(error).__name__}: {error}"
+    return CheckResult(
+        suite=source,
+        check_name="great_expectations_suite_runs",
+        severity=ERROR,
+        success=False,
+        checked_rows=frame.height,
+        failed_rows=frame.height,
+        examples=[{"file": file_name, "origin": "the whole file", "detail": detail[:500]}],
+        file_name=file_name,
     )
 
 
@@ -171,7 +173,12 @@ def _expected(kwargs: dict[str, Any]) -> str:
     for key in ("column_list", "type_", "value_set"):
         if key in kwargs:
             return plain_text(kwargs[key])
-    return plain_text(kwargs)
+    bounds = [
+        f"{word} {plain_text(kwargs[key])}"
+        for key, word in (("min_value", "at least"), ("max_value", "at most"))
+        if kwargs.get(key) is not None
+    ]
+    return " and ".join(bounds) if bounds else plain_text(kwargs)
 
 
 def plain_text(value: Any) -> str:

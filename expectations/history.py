@@ -136,9 +136,16 @@ def newest_month_not_before_current(
         SUITE,
         "newest_month_not_before_current",
         checked_rows=previous.height,
-        failures=lost.select("period", "rows").with_columns(newest_in_file=pl.lit(newest, pl.Date)),
+        failures=lost.with_columns(
+            detail=pl.format(
+                "{} is missing ({} rows in the warehouse); the file ends at {}",
+                pl.col("period").dt.strftime("%Y-%m"),
+                "rows",
+                pl.lit(f"{newest:%Y-%m}" if newest else "no month at all"),
+            )
+        ),
         file_name=file_name_of(source),
-        columns=["period", "rows", "newest_in_file"],
+        columns=["period", "rows", "detail"],
     )
 
 

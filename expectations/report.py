@@ -40,8 +40,10 @@ def render(report: GateReport) -> str:
         f"<h1>{_e(title)}</h1>",
         _verdict(report),
         _overview(report),
-        *(_suite_section(suite, [r for r in report.results if r.suite == suite])
-          for suite in report.suites),
+        *(
+            _suite_section(suite, [r for r in report.results if r.suite == suite])
+            for suite in report.suites
+        ),
         _timings(report.timings_s),
         "</body></html>",
     ]
@@ -98,7 +100,7 @@ def _check_row(result: CheckResult) -> str:
         f"<td>{_e(result.file_name or '')}</td><td>{_e(result.severity)}</td>"
         f'<td>{outcome}</td><td class="num">{result.checked_rows:,}</td>'
         f'<td class="num">{result.failed_rows:,}</td>'
-        f'<td>{f"<ul class=examples>{examples}</ul>" if examples else ""}</td></tr>'
+        f"<td>{f'<ul class=examples>{examples}</ul>' if examples else ''}</td></tr>"
     )
 
 

@@ -102,10 +102,15 @@ _COMPARED_WITH = {
 def describe_example(example: dict[str, Any]) -> str:
     """'line 6001 (Grand Total 2025-12 treasury holdings 9267204 vs 9267205)'."""
     line = example.get("line_number")
-    where = f"line {line}" if line is not None else str(example.get("origin", "a row"))
-    if "detail" in example:
-        return f"{where} ({example['detail']})"
-    words = [str(example[key]) for key in ("country",) if example.get(key) is not None]
+    where = f"line {line}" if line is not None else example.get("origin")
+    text = example["detail"] if "detail" in example else _words(example)
+    if where:
+        return f"{where} ({text})" if text else str(where)
+    return text or "a row"
+
+
+def _words(example: dict[str, Any]) -> str:
+    words = [str(example["country"])] if example.get("country") is not None else []
     if example.get("period") is not None:
         words.append(str(example["period"])[:7])
     words += [str(example[k]) for k in ("security", "measure") if example.get(k) is not None]
@@ -131,7 +136,7 @@ def describe_example(example: dict[str, Any]) -> str:
         *_COMPARED_WITH,
     }
     words += [f"{key} {value}" for key, value in example.items() if key not in shown]
-    return f"{where} ({' '.join(words)})" if words else where
+    return " ".join(words)
 
 
 def format_amount(value: Any) -> str:

@@ -97,19 +97,23 @@ HOLDINGS_CHANGE_SERIES: dict[str, str] = {
     "slt_table3": "treasury_long_term",
 }
 # A revision of an old month is reported when it moves the value by more than both of these.
+# The 2026-07-14 release revises 3,127 Table 1 values; 110 exceed both (one warning lists them).
 REVISION_RELATIVE_THRESHOLD = 0.01
 REVISION_ABSOLUTE_THRESHOLD_MILLIONS = 1000.0
 # "Off by a factor of 1000": a value at least OUTLIER_FACTOR times the median size of its own
 # series over a centred 13-month window, where that median is at least OUTLIER_MIN_MEDIAN
-# (smaller series jump from near zero for real). Measured on the real files: no value of
-# Tables 1-3 exceeds 100x; two s1_globl values reach 150x (Portugal equity 2020-11).
+# (smaller series jump from near zero for real: Table 2 Barbados equity 2 -> 14,272 -> 8).
+# Largest ratios in the real files: 118x (Table 1), 77x (Table 2), 69x (Table 3), 199x
+# (s1_globl, Panama 1994-09); MFH tables under 4x.
 OUTLIER_FACTOR = 300.0
 OUTLIER_WINDOW_MONTHS = 13
 OUTLIER_MIN_MEDIAN_MILLIONS = 20.0
 # The other direction (a value divided by 1000), for holdings only: flows cross zero and
 # holdings fall to exactly 0 for real (mfhhis01 France 2008-04), so zero is never flagged.
+# Largest real ratio of median to value: 77x (mfhhis01 El Salvador 2025-01).
 OUTLIER_DROP_MIN_MEDIAN_MILLIONS = 10_000.0
-# A revision whose new / old ratio is within these bounds of 1000 (or 1/1000) is a unit slip.
-FACTOR_1000_RATIO_BOUNDS = (500.0, 2000.0)
+# A revision whose new / old ratio lies within 1% of 1000 (or 1/1000) is a unit slip: only the
+# rounding of the smaller figure moves the ratio off 1000 (651.1 bn for 651,123 millions).
+FACTOR_1000_RATIO_BOUNDS = (990.0, 1010.0)
 
 MAX_EXAMPLES = 5

@@ -46,11 +46,23 @@ def as_warehouse(frames: Frames) -> Frames:
 @pytest.fixture(scope="session")
 def warehouse_before(real_releases: dict[date, Frames]) -> dict[date, Frames]:
     """The warehouse's current values before each release, replaying the releases in order."""
-    before, held = {}, {}
+    before: dict[date, Frames] = {}
+    held: Frames = {}
     for release_date, frames in real_releases.items():
         before[release_date] = dict(held)
         held |= as_warehouse(frames)
     return before
+
+
+@pytest.fixture(scope="session")
+def warehouse_after(
+    real_releases: dict[date, Frames], warehouse_before: dict[date, Frames]
+) -> dict[date, Frames]:
+    """The warehouse's current values once each release is loaded."""
+    return {
+        release_date: warehouse_before[release_date] | as_warehouse(frames)
+        for release_date, frames in real_releases.items()
+    }
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +71,11 @@ def real_reports(
 ) -> dict[date, GateReport]:
     """The gate's report on every real release (2026-07-14 against the 2026-06-18 state)."""
     return {
-        release_date: run_gate(frames, release_date=release_date,
-                               current=warehouse_before[release_date], calendar=calendar)
+        release_date: run_gate(
+            frames,
+            release_date=release_date,
+            current=warehouse_before[release_date],
+            calendar=calendar,
+        )
         for release_date, frames in real_releases.items()
     }

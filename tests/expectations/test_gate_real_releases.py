@@ -18,7 +18,8 @@ GX_CHECKS = (
     "expect_column_values_to_not_be_null(country)",
     "expect_compound_columns_to_be_unique(period, country, country_code, security, holder, "
     "measure, row_kind)",
-    "expect_column_values_to_be_between(period)",
+    "expect_column_min_to_be_between(period)",
+    "expect_column_max_to_be_between(period)",
     "expect_column_values_to_be_between(usd_millions, measure == holdings)",
     "expect_column_values_to_be_in_set(country_code)",
 )
@@ -52,10 +53,15 @@ def test_each_source_has_its_own_suite(
             assert "periods_contiguous" in names(report, source)
 
 
-def test_cross_table_identities_run_on_the_june_release(real_reports: dict[date, GateReport]) -> None:
+def test_cross_table_identities_run_on_the_june_release(
+    real_reports: dict[date, GateReport],
+) -> None:
     """It checks the accounting identities across Tables 1, 3 and 5 and the MFH history."""
-    checks = {(r.check_name, r.file_name) for r in real_reports[date(2026, 6, 18)].results
-              if r.suite == "cross_table"}
+    checks = {
+        (r.check_name, r.file_name)
+        for r in real_reports[date(2026, 6, 18)].results
+        if r.suite == "cross_table"
+    }
     assert {
         ("official_plus_private_equals_total", "slt_table1.txt"),
         ("official_plus_private_equals_total", "slt_table3.txt"),
@@ -66,8 +72,11 @@ def test_cross_table_identities_run_on_the_june_release(real_reports: dict[date,
         ("official_not_above_total", "slt_table3.txt"),
         ("holdings_change_explained_by_flows", "slt_table1.txt"),
     } <= checks
-    assert all(r.checked_rows > 0 for r in real_reports[date(2026, 6, 18)].results
-               if r.suite == "cross_table")
+    assert all(
+        r.checked_rows > 0
+        for r in real_reports[date(2026, 6, 18)].results
+        if r.suite == "cross_table"
+    )
 
 
 def test_a_release_with_one_file_is_checked_against_the_warehouse(
@@ -77,10 +86,14 @@ def test_a_release_with_one_file_is_checked_against_the_warehouse(
     the newest month and revisions."""
     july = real_reports[JULY_RELEASE]
     assert {"row_count_per_period_not_below_past", "amounts_not_off_by_factor_1000"} <= names(
-        july, "slt_table1")
-    assert {"newest_month_not_before_current", "revisions_within_size",
-            "revisions_not_off_by_factor_1000",
-            "newest_month_not_after_release_calendar"} <= names(july, "history")
+        july, "slt_table1"
+    )
+    assert {
+        "newest_month_not_before_current",
+        "revisions_within_size",
+        "revisions_not_off_by_factor_1000",
+        "newest_month_not_after_release_calendar",
+    } <= names(july, "history")
     assert all(r.success for r in july.results if r.severity == ERROR)
 
 
@@ -88,8 +101,9 @@ def test_large_revisions_are_warnings_listing_old_and_new_values(
     real_reports: dict[date, GateReport],
 ) -> None:
     """It reports the July release's large revisions as a warning that shows both values."""
-    revisions = next(r for r in real_reports[JULY_RELEASE].results
-                     if r.check_name == "revisions_within_size")
+    revisions = next(
+        r for r in real_reports[JULY_RELEASE].results if r.check_name == "revisions_within_size"
+    )
     assert revisions.severity == WARNING
     assert revisions.examples, "the July release revises earlier months"
     for example in revisions.examples:
@@ -114,8 +128,13 @@ def test_known_countries_cover_the_real_files(
 def test_it_times_itself(real_reports: dict[date, GateReport]) -> None:
     """It records the GX import, context and suite time, the polars checks and the total."""
     first = real_reports[min(real_reports)]
-    assert {"import_great_expectations", "gx_context", "gx_suites", "polars_checks",
-            "total"} <= first.timings_s.keys()
+    assert {
+        "import_great_expectations",
+        "gx_context",
+        "gx_suites",
+        "polars_checks",
+        "total",
+    } <= first.timings_s.keys()
     assert all(seconds >= 0 for seconds in first.timings_s.values())
 
 
