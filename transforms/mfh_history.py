@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.common import Line, ParseError
-from transforms.mfh_table5 import (
+from transforms.mfh_common import (
     MonthColumn,
     month_columns,
     month_names,

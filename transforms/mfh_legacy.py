@@ -22,7 +22,7 @@ from transforms.common import (
     parse_amount,
     to_frame,
 )
-from transforms.mfh_table5 import (
+from transforms.mfh_common import (
     MonthColumn,
     holding_rows,
     is_number,
