@@ -39,7 +39,6 @@ OFFICIAL_SECURITIES = {
     "foreign official t-bonds & notes": "treasury_bonds_notes",
     "t-bonds & notes": "treasury_bonds_notes",
 }
-_YEAR_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
 @dataclass(frozen=True)
