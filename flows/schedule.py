@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,12 +125,32 @@ def _utc(moment: datetime) -> str:
     return f"{moment.astimezone(ZoneInfo('UTC')):%H:%M} UTC"
 
 
+def prefect_api_url() -> str | None:
+    """The Prefect API `tic serve` would register with (environment or Prefect profile)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value() or None
+
+
+NO_SERVER = (
+    "tic serve: no Prefect server configured (PREFECT_API_URL is not set). Schedules need a "
+    "running server: Prefect's temporary server does not run the scheduler. Start one with "
+    "`prefect server start`, then `prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api`"
+)
+
+
 def serve(dry_run: bool) -> int:
     """Serve the deployment until Ctrl-C, or with dry_run print it and return at once."""
     if dry_run:
         print(describe())
-        print("dry run: nothing registered, no Prefect API contacted")
+        api = prefect_api_url()
+        print(f"prefect api: {api} (not contacted)" if api else
+              "prefect api: none set; `tic serve` needs one (`prefect server start`)")
+        print("dry run: nothing registered")
         return 0
+    if prefect_api_url() is None:
+        print(NO_SERVER, file=sys.stderr)
+        return 2
     import prefect
 
     # limit=1: this process runs one flow at a time, whatever the server asks.

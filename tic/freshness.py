@@ -29,8 +29,9 @@ class Freshness:
     expected_data_month: date | None  # the newest data month that release publishes
     latest_loaded_release: date | None
     days_overdue: int  # days since the expected release while it is not loaded, else 0
-    is_overdue: bool  # not loaded more than max_days_overdue days after its date
+    is_overdue: bool  # see freshness()
     message: str
+    releases_behind: int = 0  # calendar releases due by today and newer than the latest loaded
 
 
 def freshness(
@@ -39,20 +40,27 @@ def freshness(
     today: date,
     max_days_overdue: int = DEFAULT_MAX_DAYS_OVERDUE,
 ) -> Freshness:
-    """Compare the newest release loaded with the newest release the calendar has by today."""
-    due = calendar.filter(pl.col("release_date") <= today)["release_date"]
-    expected = due.max() if due.len() else None
-    if expected is None:
+    """Compare the newest release loaded with the newest release the calendar has by today.
+
+    Overdue: the expected release is not loaded more than max_days_overdue days after its date,
+    or a loaded warehouse has missed an earlier release too (that one is weeks late).
+    """
+    due = calendar.filter(pl.col("release_date") <= today)["release_date"].unique().sort()
+    if due.len() == 0:
         return Freshness(None, None, latest_release, 0, False,
                          f"the release calendar lists no release on or before {today}")
+    expected = due[-1]
     data_month = expected_month(calendar, expected)
     wanted = f"release {expected} (data month {data_month:%Y-%m})"
-    have = f"latest loaded {latest_release}" if latest_release else "nothing loaded yet"
     if latest_release is not None and latest_release >= expected:
         return Freshness(expected, data_month, latest_release, 0, False,
                          f"up to date: {wanted} is loaded")
+    missed = due if latest_release is None else due.filter(due > latest_release)
     days = (today - expected).days
-    late = days > max_days_overdue
+    late = days > max_days_overdue or (latest_release is not None and missed.len() > 1)
+    have = "nothing loaded yet" if latest_release is None else (
+        f"latest loaded {latest_release}"
+        + (f", {missed.len()} releases behind since {missed[0]}" if missed.len() > 1 else ""))
     if late:
         message = (f"OVERDUE: {wanted} is not loaded {days} days after its date "
                    f"(allowed {max_days_overdue}, {MAX_DAYS_OVERDUE_ENV}); {have}. "
@@ -63,7 +71,7 @@ def freshness(
     else:
         message = (f"waiting: {wanted} is not loaded yet, {days} days after its date "
                    f"(overdue after {max_days_overdue}); {have}")
-    return Freshness(expected, data_month, latest_release, days, late, message)
+    return Freshness(expected, data_month, latest_release, days, late, message, missed.len())
 
 
 def max_days_overdue_setting() -> int:
