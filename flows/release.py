@@ -19,7 +19,7 @@ from tic.failpoints import crash_point
 from tic.fetch import TREASURY_BASE_URL, FetchError
 from tic.lock import run_lock
 from tic.pipeline import ReleaseError, ReleaseFile
-from tic.quarantine import quarantine_release
+from tic.quarantine import already_quarantined, quarantine_release
 from tic.runs import RunRecord, insert_run, insert_validation
 from tic.settings import DataPaths, data_paths
 from warehouse.publish import reconcile_parquet, writable_copy
@@ -138,6 +138,12 @@ def _release_steps(source, release_date, paths: DataPaths, run: RunRecord, logge
         logger.info(message)
         return RunResult("nothing_new", release_date, message)
     run.files_changed = [f.name for f in new_files]
+    earlier = already_quarantined(paths.quarantine, new_files)
+    if earlier is not None:
+        message = f"still quarantined (same bytes as {earlier['folder']}): {earlier['failure']}"
+        run.report_path = earlier["folder"]
+        _record(paths, run.finish("quarantined", message))
+        raise ReleaseRejected(message)
     frames = parse_release(new_files)
     calendar = load_calendar()
     release_date = pipeline.resolve_release_date(release_date, source, frames, calendar)

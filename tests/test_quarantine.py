@@ -47,3 +47,28 @@ def test_corrupt_release_is_quarantined_and_nothing_published(
     assert outcome == "quarantined"
     assert Path(report).is_file()
     assert Path(report).is_relative_to(data_dir / "quarantine")
+
+
+def test_same_bad_bytes_are_not_validated_again(
+    shared_tic: Path, backfilled: Path, tmp_path: Path, capsys
+) -> None:
+    """It answers a second poll of the same rejected files from the quarantine, with one
+    quarantine folder and a non-zero exit each time."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(backfilled, data_dir, symlinks=True)
+    release = tmp_path / "release"
+    release.mkdir()
+    text = (shared_tic / "releases" / "2026-07-14" / "slt_table1.txt").read_bytes().decode()
+    (release / "slt_table1.txt").write_text(
+        text.replace(OFFICIAL_2026_05, OFFICIAL_ABOVE_TOTAL), newline=""
+    )
+    args = ["run", "--source", str(release), "--release-date", "2026-08-17",
+            "--data-dir", str(data_dir)]
+    assert main(args) == 1
+    assert main(args) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "still quarantined" in error
+    assert "slt_table1.txt" in error
+    assert len(list((data_dir / "quarantine").iterdir())) == 1
+    outcomes = query(data_dir, "select outcome from runs order by started_at desc limit 2")
+    assert outcomes == [("quarantined",), ("quarantined",)]

@@ -29,3 +29,17 @@ def quarantine_release(
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return write_report(report, folder)
+
+
+def already_quarantined(root: Path, files: list[ReleaseFile]) -> dict | None:
+    """The manifest of an earlier quarantine of exactly these files' bytes, if any.
+
+    A scheduled poll then reports the standing rejection instead of validating the same
+    bytes again and filling quarantine/ with copies.
+    """
+    wanted = sorted((f.name, f.sha256) for f in files)
+    for manifest_path in sorted(root.glob("*/manifest.json")):
+        manifest = json.loads(manifest_path.read_text())
+        if sorted((f["name"], f["sha256"]) for f in manifest["files"]) == wanted:
+            return manifest | {"folder": str(manifest_path.parent)}
+    return None
