@@ -124,7 +124,10 @@ def run_release(
             raise
         except Exception as error:
             run.finish("failed", str(error).splitlines()[0] if str(error) else repr(error))
-            _record(paths, run)
+            try:
+                _record(paths, run)
+            except Exception as record_error:
+                logger.warning("could not record the failed run: %s", record_error)
             raise
 
 

@@ -59,6 +59,11 @@ def collect_directory(directory: Path) -> list[ReleaseFile]:
     found = []
     for family in FILE_FAMILIES:
         path = directory / family.file_name
+        if path.is_symlink() and not path.resolve().is_relative_to(directory.resolve()):
+            raise ReleaseError(
+                f"{path} is a link to {path.resolve()}, outside the release folder; "
+                "copy the real file into the folder"
+            )
         if path.is_file():
             found.append(
                 ReleaseFile(

@@ -65,11 +65,12 @@ def writable_copy(
     _remove_leftovers(paths)
     publish_id = uuid.uuid4().hex[:12]
     work = paths.root / f".tic.duckdb.{publish_id}.tmp"
-    if paths.database.exists():
-        shutil.copyfile(paths.database, work)
-    con = duckdb.connect(str(work))
+    con = None
     snapshot = None
     try:
+        if paths.database.exists():
+            shutil.copyfile(paths.database, work)
+        con = duckdb.connect(str(work))
         create_objects(con, refresh=False)
         yield con
         if data_changed or _publish_id(con) is None:
@@ -86,7 +87,8 @@ def writable_copy(
         if snapshot is not None:
             _swap_parquet_link(paths, snapshot)
     except BaseException:
-        con.close()
+        if con is not None:
+            con.close()
         work.unlink(missing_ok=True)
         raise
     _remove_old_snapshots(paths)
