@@ -133,7 +133,9 @@ def prefect_phases(output: str, started_at: datetime, wall_s: float) -> dict[str
             continue
         hours, minutes, seconds, millis, message = found.groups()
         moment = started_at.replace(
-            hour=int(hours), minute=int(minutes), second=int(seconds),
+            hour=int(hours),
+            minute=int(minutes),
+            second=int(seconds),
             microsecond=int(millis) * 1000,
         )
         if moment < started_at - timedelta(seconds=1):  # the run crossed midnight

@@ -67,34 +67,61 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def budget_rows(results: dict[str, Any], budgets: dict[str, float]) -> list[tuple[str, str, str, str]]:
+def budget_rows(
+    results: dict[str, Any], budgets: dict[str, float]
+) -> list[tuple[str, str, str, str]]:
     """(budget, measured, limit, PASS/FAIL)."""
     cold = results["cli_backfill"]["wall_s"]
     work = results["flow_backfill"]["wall"]
     poll = results["flow_no_change"]["wall"]
     cli_poll = results["cli_no_change"]["phases_s"].get("flow")
     slowest = max(results["queries"].items(), key=lambda item: item[1]["median_ms"])
-    peak = max(results[k]["tree_peak_rss_bytes"] for k in
-               ("cli_backfill", "cli_http_first", "cli_new_release", "cli_no_change"))
+    peak = max(
+        results[k]["tree_peak_rss_bytes"]
+        for k in ("cli_backfill", "cli_http_first", "cli_new_release", "cli_no_change")
+    )
     worst = max(results["parsing"], key=lambda f: f["ratio"])
     total_parse = sum(f["parse_s"] for f in results["parsing"])
     total_bare = sum(f["bare_s"] for f in results["parsing"])
     return [
-        ("cold backfill, wall incl. start-up (`tic backfill`)", f"{cold:.1f} s",
-         f"< {budgets['cold_backfill_s']:.0f} s", _verdict(cold < budgets["cold_backfill_s"])),
-        ("pipeline's own work: backfill_flow, server up, imports done", f"{work:.1f} s",
-         f"< {budgets['pipeline_work_s']:.0f} s", _verdict(work < budgets["pipeline_work_s"])),
-        ("no-change poll after start-up: release_flow, server up "
-         f"(CLI log: flow {_s(cli_poll)} s)", f"{poll:.2f} s",
-         f"< {budgets['no_change_after_startup_s']:.0f} s",
-         _verdict(poll < budgets["no_change_after_startup_s"])),
-        (f"slowest analyst query median ({slowest[0]})", f"{slowest[1]['median_ms']:.1f} ms",
-         f"< {budgets['query_ms']:.0f} ms", _verdict(slowest[1]["median_ms"] < budgets["query_ms"])),
-        ("peak RSS, process tree, any `tic` run", f"{peak / GB:.2f} GB",
-         f"< {budgets['peak_rss_bytes'] / GB:.1f} GB", _verdict(peak < budgets["peak_rss_bytes"])),
-        (f"parse time / bare polars.read_csv, worst family ({worst['source']}; "
-         f"all files together {total_parse / total_bare:.1f}x)", f"{worst['ratio']:.1f}x",
-         f"<= {budgets['parse_ratio']:.0f}x", _verdict(worst["ratio"] <= budgets["parse_ratio"])),
+        (
+            "cold backfill, wall incl. start-up (`tic backfill`)",
+            f"{cold:.1f} s",
+            f"< {budgets['cold_backfill_s']:.0f} s",
+            _verdict(cold < budgets["cold_backfill_s"]),
+        ),
+        (
+            "pipeline's own work: backfill_flow, server up, imports done",
+            f"{work:.1f} s",
+            f"< {budgets['pipeline_work_s']:.0f} s",
+            _verdict(work < budgets["pipeline_work_s"]),
+        ),
+        (
+            "no-change poll after start-up: release_flow, server up "
+            f"(CLI log: flow {_s(cli_poll)} s)",
+            f"{poll:.2f} s",
+            f"< {budgets['no_change_after_startup_s']:.0f} s",
+            _verdict(poll < budgets["no_change_after_startup_s"]),
+        ),
+        (
+            f"slowest analyst query median ({slowest[0]})",
+            f"{slowest[1]['median_ms']:.1f} ms",
+            f"< {budgets['query_ms']:.0f} ms",
+            _verdict(slowest[1]["median_ms"] < budgets["query_ms"]),
+        ),
+        (
+            "peak RSS, process tree, any `tic` run",
+            f"{peak / GB:.2f} GB",
+            f"< {budgets['peak_rss_bytes'] / GB:.1f} GB",
+            _verdict(peak < budgets["peak_rss_bytes"]),
+        ),
+        (
+            f"parse time / bare polars.read_csv, worst family ({worst['source']}; "
+            f"all files together {total_parse / total_bare:.1f}x)",
+            f"{worst['ratio']:.1f}x",
+            f"<= {budgets['parse_ratio']:.0f}x",
+            _verdict(worst["ratio"] <= budgets["parse_ratio"]),
+        ),
     ]
 
 
@@ -119,22 +146,42 @@ def _cli_rows(results: dict[str, Any]) -> list[list[str]]:
     ):
         run = results[key]
         phases = run["phases_s"]
-        rows.append([
-            label, _s(run["wall_s"]), _s(phases.get("startup")), _s(phases.get("server")),
-            _s(phases.get("flow")), _s(phases.get("shutdown")), _s(run["cpu_s"]),
-            f"{run['tree_peak_rss_bytes'] / GB:.2f}", f"{run['max_single_rss_bytes'] / GB:.2f}",
-            " ".join(f"{w:.1f}" for w in run["wall_all_s"]),
-        ])
+        rows.append(
+            [
+                label,
+                _s(run["wall_s"]),
+                _s(phases.get("startup")),
+                _s(phases.get("server")),
+                _s(phases.get("flow")),
+                _s(phases.get("shutdown")),
+                _s(run["cpu_s"]),
+                f"{run['tree_peak_rss_bytes'] / GB:.2f}",
+                f"{run['max_single_rss_bytes'] / GB:.2f}",
+                " ".join(f"{w:.1f}" for w in run["wall_all_s"]),
+            ]
+        )
     return rows
 
 
-CLI_HEADER = ["subprocess (median)", "wall s", "start-up s", "server s", "flow s", "shutdown s",
-              "CPU s", "tree peak GB", "1 proc GB", "all runs s"]
+CLI_HEADER = [
+    "subprocess (median)",
+    "wall s",
+    "start-up s",
+    "server s",
+    "flow s",
+    "shutdown s",
+    "CPU s",
+    "tree peak GB",
+    "1 proc GB",
+    "all runs s",
+]
 
 
 def _stage_rows(results: dict[str, Any]) -> list[list[str]]:
-    columns = [results[k] for k in ("plain_backfill", "plain_backfill_first",
-                                    "plain_new_release", "plain_no_change")]
+    columns = [
+        results[k]
+        for k in ("plain_backfill", "plain_backfill_first", "plain_new_release", "plain_no_change")
+    ]
     rows = []
     for key, label in STAGE_ROWS:
         values = [c.get(key) for c in columns]
@@ -144,17 +191,28 @@ def _stage_rows(results: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-STAGE_HEADER = ["stage, in process, plain functions (s)", "backfill median", "backfill 1st",
-                "new release", "no-change"]
+STAGE_HEADER = [
+    "stage, in process, plain functions (s)",
+    "backfill median",
+    "backfill 1st",
+    "new release",
+    "no-change",
+]
 
 
 def _prefect_rows(results: dict[str, Any]) -> list[list[str]]:
     server = results["server"]
     fb, fp = results["flow_backfill"], results["flow_no_change"]
     return [
-        ["Prefect temporary server start, new PREFECT_HOME (DB created)", _s(server["first_start_s"])],
+        [
+            "Prefect temporary server start, new PREFECT_HOME (DB created)",
+            _s(server["first_start_s"]),
+        ],
         ["Prefect temporary server start, existing PREFECT_HOME", _s(server["start_s"])],
-        ["Prefect temporary server start, in the bench process", _s(results["flow_server_start_s"])],
+        [
+            "Prefect temporary server start, in the bench process",
+            _s(results["flow_server_start_s"]),
+        ],
         ["backfill_flow, server up: wall", _s(fb["wall"])],
         ["backfill_flow: sum of stages", _s(fb["stages_total"])],
         ["backfill_flow: Prefect overhead (wall - stages)", _s(fb["prefect_overhead"])],
@@ -166,27 +224,52 @@ def _prefect_rows(results: dict[str, Any]) -> list[list[str]]:
 
 def _import_rows(results: dict[str, Any]) -> list[list[str]]:
     rows = [[label, _s(value)] for label, value in results["imports_s"].items()]
-    rows.append(["prefect.server.api.server, inside the server probe", _s(results["server"]["import_s"])])
+    rows.append(
+        ["prefect.server.api.server, inside the server probe", _s(results["server"]["import_s"])]
+    )
     return rows
 
 
 def _parse_rows(results: dict[str, Any]) -> list[list[str]]:
     return [
-        [f["source"], f["release"], f"{f['file_bytes'] / 1e3:.0f} kB", str(f["rows_out"]),
-         f"{f['parse_s'] * 1000:.1f}", f"{f['parse_mb_s']:.1f}", f"{f['bare_s'] * 1000:.1f}",
-         f"{f['bare_mb_s']:.1f}", f"{f['ratio']:.1f}x"]
+        [
+            f["source"],
+            f["release"],
+            f"{f['file_bytes'] / 1e3:.0f} kB",
+            str(f["rows_out"]),
+            f"{f['parse_s'] * 1000:.1f}",
+            f"{f['parse_mb_s']:.1f}",
+            f"{f['bare_s'] * 1000:.1f}",
+            f"{f['bare_mb_s']:.1f}",
+            f"{f['ratio']:.1f}x",
+        ]
         for f in results["parsing"]
     ]
 
 
-PARSE_HEADER = ["family", "copy", "size", "values", "parse ms", "parse MB/s", "bare ms",
-                "bare MB/s", "parse/bare"]
+PARSE_HEADER = [
+    "family",
+    "copy",
+    "size",
+    "values",
+    "parse ms",
+    "parse MB/s",
+    "bare ms",
+    "bare MB/s",
+    "parse/bare",
+]
 
 
 def _query_rows(results: dict[str, Any], limit: float) -> list[list[str]]:
     return [
-        [name, f"{q['median_ms']:.1f}", f"{q['first_ms']:.1f}", f"{q['max_ms']:.1f}",
-         str(q["rows"]), _verdict(q["median_ms"] < limit)]
+        [
+            name,
+            f"{q['median_ms']:.1f}",
+            f"{q['first_ms']:.1f}",
+            f"{q['max_ms']:.1f}",
+            str(q["rows"]),
+            _verdict(q["median_ms"] < limit),
+        ]
         for name, q in results["queries"].items()
     ]
 
@@ -194,23 +277,47 @@ def _query_rows(results: dict[str, Any], limit: float) -> list[list[str]]:
 QUERY_HEADER = ["analyst query", "median ms", "first ms", "max ms", "rows", "budget"]
 
 
-def _sections(results: dict[str, Any], budgets: dict[str, float], markdown: bool) -> list[tuple[str, str]]:
+def _sections(
+    results: dict[str, Any], budgets: dict[str, float], markdown: bool
+) -> list[tuple[str, str]]:
     return [
-        ("Budgets", _table(["budget", "measured", "limit", "verdict"],
-                           [list(r) for r in budget_rows(results, budgets)], markdown)),
-        ("End to end: `tic` as a subprocess, no PREFECT_API_URL", _table(CLI_HEADER, _cli_rows(results), markdown)),
-        ("Stages in process (plain functions, no Prefect)", _table(STAGE_HEADER, _stage_rows(results), markdown)),
+        (
+            "Budgets",
+            _table(
+                ["budget", "measured", "limit", "verdict"],
+                [list(r) for r in budget_rows(results, budgets)],
+                markdown,
+            ),
+        ),
+        (
+            "End to end: `tic` as a subprocess, no PREFECT_API_URL",
+            _table(CLI_HEADER, _cli_rows(results), markdown),
+        ),
+        (
+            "Stages in process (plain functions, no Prefect)",
+            _table(STAGE_HEADER, _stage_rows(results), markdown),
+        ),
         ("Prefect", _table(["Prefect (median)", "s"], _prefect_rows(results), markdown)),
-        ("Import time (fresh interpreter, minus bare start-up)", _table(["import", "s"], _import_rows(results), markdown)),
-        ("Parse throughput vs bare polars.read_csv of the data rows", _table(PARSE_HEADER, _parse_rows(results), markdown)),
-        ("Analyst queries (read-only connection, reconnect excluded)",
-         _table(QUERY_HEADER, _query_rows(results, budgets["query_ms"]), markdown)),
+        (
+            "Import time (fresh interpreter, minus bare start-up)",
+            _table(["import", "s"], _import_rows(results), markdown),
+        ),
+        (
+            "Parse throughput vs bare polars.read_csv of the data rows",
+            _table(PARSE_HEADER, _parse_rows(results), markdown),
+        ),
+        (
+            "Analyst queries (read-only connection, reconnect excluded)",
+            _table(QUERY_HEADER, _query_rows(results, budgets["query_ms"]), markdown),
+        ),
     ]
 
 
 def render_table(results: dict[str, Any], budgets: dict[str, float]) -> str:
     blocks = [f"\n== {title} ==\n{body}" for title, body in _sections(results, budgets, False)]
-    memory = f"\nbench process peak RSS (in-process runs): {_mb(results['peak_rss_in_process_bytes'])}"
+    memory = (
+        f"\nbench process peak RSS (in-process runs): {_mb(results['peak_rss_in_process_bytes'])}"
+    )
     return "\n".join(blocks) + memory + f"\nbench wall time: {results['bench_wall_s']:.0f} s\n"
 
 
@@ -218,17 +325,24 @@ def _machine_md(results: dict[str, Any]) -> str:
     m, s = results["machine"], results["settings"]
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
     bytecode = m["bytecode"]
-    return "\n".join([
-        f"- date: {m['date']}; git commit `{m['commit']}`{' (uncommitted changes)' if m['dirty'] else ''}",
-        f"- machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GiB RAM; {m['os']}",
-        f"- Python {m['python']}; {packages}",
-        f"- load average at start {tuple(round(x, 2) for x in m['load_average_start'])}, "
-        f"at end {tuple(round(x, 2) for x in m['load_average_end'])} (other work shares the machine)",
-        f"- bytecode: PYTHONDONTWRITEBYTECODE={bytecode['PYTHONDONTWRITEBYTECODE'] or 'unset'}, "
-        f"{bytecode['pyc_files_in_site_packages']} .pyc files in site-packages",
-        f"- runs: {s['e2e_repeat']} per end-to-end and in-process pipeline figure, {s['repeat']} per "
-        f"query and parse; medians unless marked; bench wall time {results['bench_wall_s']:.0f} s",
-    ])
+    dirty = " (uncommitted changes)" if m["dirty"] else ""
+    load_start = tuple(round(x, 2) for x in m["load_average_start"])
+    load_end = tuple(round(x, 2) for x in m["load_average_end"])
+    no_pyc = bytecode["PYTHONDONTWRITEBYTECODE"] or "unset"
+    return "\n".join(
+        [
+            f"- date: {m['date']}; git commit `{m['commit']}`{dirty}",
+            f"- machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GiB RAM; {m['os']}",
+            f"- Python {m['python']}; {packages}",
+            f"- load average at start {load_start}, at end {load_end} "
+            "(other work shares the machine)",
+            f"- bytecode: PYTHONDONTWRITEBYTECODE={no_pyc}, "
+            f"{bytecode['pyc_files_in_site_packages']} .pyc files in site-packages",
+            f"- runs: {s['e2e_repeat']} per end-to-end and in-process pipeline figure, "
+            f"{s['repeat']} per query and parse; medians unless marked; "
+            f"bench wall time {results['bench_wall_s']:.0f} s",
+        ]
+    )
 
 
 def render_markdown(results: dict[str, Any], budgets: dict[str, float]) -> str:
@@ -242,7 +356,11 @@ def render_markdown(results: dict[str, Any], budgets: dict[str, float]) -> str:
     ]
     for title, body in _sections(results, budgets, True):
         parts += ["", f"## {title}", "", body]
-    parts += ["", f"Bench process peak RSS (in-process runs): "
-                  f"{_mb(results['peak_rss_in_process_bytes'])}. HTTP no-change poll statuses: "
-                  f"{results['cli_no_change'].get('statuses')}.", ""]
+    parts += [
+        "",
+        f"Bench process peak RSS (in-process runs): "
+        f"{_mb(results['peak_rss_in_process_bytes'])}. HTTP no-change poll statuses: "
+        f"{results['cli_no_change'].get('statuses')}.",
+        "",
+    ]
     return "\n".join(parts)

@@ -42,8 +42,16 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 from procs import ProcessRun, run_measured  # noqa: E402
 
 PACKAGES = (
-    "prefect", "polars", "duckdb", "great-expectations", "pandas", "pyarrow", "requests",
-    "fastapi", "uvicorn", "sqlalchemy",
+    "prefect",
+    "polars",
+    "duckdb",
+    "great-expectations",
+    "pandas",
+    "pyarrow",
+    "requests",
+    "fastapi",
+    "uvicorn",
+    "sqlalchemy",
 )
 NEW_RELEASE = "2026-07-14"
 PREVIOUS_RELEASE = "2026-06-18"
@@ -204,8 +212,12 @@ def measure_server_start(ctx: Context) -> None:
     def probe(home: Path) -> dict[str, float]:
         env = ctx.cli_env() | {"PREFECT_HOME": str(home)}
         out = subprocess.run(
-            [sys.executable, "-c", SERVER_PROBE], cwd=ROOT, env=env, check=True,
-            capture_output=True, text=True,
+            [sys.executable, "-c", SERVER_PROBE],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         return json.loads(out.strip().splitlines()[-1])
 
@@ -243,8 +255,9 @@ def measure_cold_backfill(ctx: Context) -> Path:
     for index in range(ctx.e2e_repeat):
         say(f"cold `tic backfill` {index + 1}/{ctx.e2e_repeat}")
         last = ctx.fresh_dir("cli-backfill")
-        run = run_tic(ctx, "backfill", "backfill", "--source", str(ctx.releases),
-                      "--data-dir", str(last))
+        run = run_tic(
+            ctx, "backfill", "backfill", "--source", str(ctx.releases), "--data-dir", str(last)
+        )
         if run.output.count(": loaded: ") != 3:
             raise RuntimeError(f"backfill did not load three releases:\n{run.output[-2000:]}")
         runs.append(run)
@@ -271,7 +284,9 @@ def measure_http_runs(ctx: Context, site) -> Path:
         new_runs.append(new)
         say(f"`tic run` no-change poll {index + 1}/{ctx.e2e_repeat}")
         mark = len(site.requests_log)
-        poll = run_tic(ctx, "http-poll", "run", "--source", site.base_url, "--data-dir", str(target))
+        poll = run_tic(
+            ctx, "http-poll", "run", "--source", site.base_url, "--data-dir", str(target)
+        )
         statuses |= {status for _, status in site.requests_log[mark:]}
         if "nothing new" not in poll.output:
             raise RuntimeError(f"expected nothing new:\n{poll.output[-2000:]}")
@@ -378,8 +393,12 @@ def measure_queries(ctx: Context, data_dir: Path) -> None:
                 started = perf_counter()
                 rows = len(con.execute(sql).fetchall())
                 times.append(perf_counter() - started)
-            figures[name] = {"median_ms": median(times) * 1000, "first_ms": times[0] * 1000,
-                             "max_ms": max(times) * 1000, "rows": rows}
+            figures[name] = {
+                "median_ms": median(times) * 1000,
+                "first_ms": times[0] * 1000,
+                "max_ms": max(times) * 1000,
+                "rows": rows,
+            }
     finally:
         con.close()
     ctx.results["queries"] = figures
@@ -390,8 +409,8 @@ def measure_parse(ctx: Context) -> None:
 
     say(f"parse throughput, {ctx.repeat} runs per family")
     ctx.results["parsing"] = [
-        figure.__dict__ | {"parse_mb_s": figure.parse_mb_s, "bare_mb_s": figure.bare_mb_s,
-                           "ratio": figure.ratio}
+        figure.__dict__
+        | {"parse_mb_s": figure.parse_mb_s, "bare_mb_s": figure.bare_mb_s, "ratio": figure.ratio}
         for figure in measure_parsing(ctx.releases, ctx.repeat)
     ]
 
@@ -401,16 +420,29 @@ def measure_parse(ctx: Context) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "tic",
-                        help="the shared TIC folder with releases/ (default ../shared/tic)")
-    parser.add_argument("--repeat", type=int, default=10,
-                        help="runs per analyst query and per parse (default 10)")
-    parser.add_argument("--e2e-repeat", type=int, default=3,
-                        help="runs per end-to-end and in-process pipeline figure (default 3)")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=ROOT.parent / "shared" / "tic",
+        help="the shared TIC folder with releases/ (default ../shared/tic)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=10, help="runs per analyst query and per parse (default 10)"
+    )
+    parser.add_argument(
+        "--e2e-repeat",
+        type=int,
+        default=3,
+        help="runs per end-to-end and in-process pipeline figure (default 3)",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results.md")
     parser.add_argument("--json", type=Path, default=None, help="also write raw figures here")
-    parser.add_argument("--keep", type=Path, default=None,
-                        help="work in this folder and keep it (default: a temporary folder)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="work in this folder and keep it (default: a temporary folder)",
+    )
     return parser.parse_args(argv)
 
 
@@ -427,8 +459,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     work = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="tic-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    ctx = Context(args.shared.resolve(), releases, args.repeat, args.e2e_repeat, work,
-                  work / "prefect-home", tic_command())
+    ctx = Context(
+        args.shared.resolve(),
+        releases,
+        args.repeat,
+        args.e2e_repeat,
+        work,
+        work / "prefect-home",
+        tic_command(),
+    )
     ctx.prefect_home.mkdir(exist_ok=True)
     # The in-process flows use the same isolated Prefect home and their own temporary server;
     # console logs below WARNING are hidden (they still go to the API, as in production).
@@ -440,8 +479,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     started = perf_counter()
     ctx.results["machine"] = machine()
-    ctx.results["settings"] = {"repeat": args.repeat, "e2e_repeat": args.e2e_repeat,
-                               "shared": str(ctx.shared), "work": str(work)}
+    ctx.results["settings"] = {
+        "repeat": args.repeat,
+        "e2e_repeat": args.e2e_repeat,
+        "shared": str(ctx.shared),
+        "work": str(work),
+    }
     try:
         run_all(ctx)
     finally:

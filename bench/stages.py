@@ -146,7 +146,9 @@ class Stopwatch:
         self.patch(publish, "shutil", _Proxy(shutil, copyfile=copied))
         # only the database rename is the commit; other renames are inside timed parts
         renamed = self.timed(
-            lambda src, dst: "publish/rename" if Path(dst).name == "tic.duckdb" else "publish/inner",
+            lambda src, dst: (
+                "publish/rename" if Path(dst).name == "tic.duckdb" else "publish/inner"
+            ),
             os.replace,
         )
         self.patch(publish, "os", _Proxy(os, replace=renamed))
@@ -272,8 +274,9 @@ def plain_release(source: str, release_date: date | None, data_dir: Path) -> str
             frames, release_date=release_date, current=current, calendar=calendar
         )
         if not report.passed:
-            raise RuntimeError(f"release {release_date} failed validation: "
-                               f"{report.failure_message()}")
+            raise RuntimeError(
+                f"release {release_date} failed validation: {report.failure_message()}"
+            )
         expectations.report.write_report(report, paths.reports / f"{release_date}-{run.run_id}")
         status = "passed_with_warnings" if report.warnings else "passed"
         with publish.writable_copy(paths) as con:
