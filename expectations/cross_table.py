@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from expectations.common import file_name_of, result_from_failures
+from expectations.common import EXAMPLE_COLUMNS, file_name_of, result_from_failures
 from expectations.results import WARNING, CheckResult
 from expectations.settings import (
     HOLDINGS_CHANGE_FIRST_PERIOD,
@@ -25,16 +25,7 @@ from transforms.common import GRAND_TOTAL, GRAND_TOTAL_CODE
 
 SUITE = "cross_table"
 MFH_SOURCES = SOURCES_WITHOUT_COUNTRY_CODES  # slt_table5, mfhhis01, mfh: billions, rounded
-IDENTITY_COLUMNS = [
-    "line_number",
-    "country",
-    "period",
-    "security",
-    "holder",
-    "measure",
-    "usd_millions",
-    "expected_usd_millions",
-]
+IDENTITY_COLUMNS = [*EXAMPLE_COLUMNS, "expected_usd_millions"]
 # "Of Which: Foreign Official Fund Shares" is the official part of "Of Which: Fund Shares".
 _HOLDER_IN_NAME = r"^Of Which: Foreign (?:Official|Non-Official) "
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from expectations.common import file_name_of, result_from_failures
+from expectations.common import EXAMPLE_COLUMNS, file_name_of, result_from_failures
 from expectations.results import ERROR, WARNING, CheckResult
 from expectations.settings import (
     FACTOR_1000_RATIO_BOUNDS,
@@ -18,16 +18,7 @@ from expectations.settings import (
 )
 
 SUITE = "history"
-REVISION_COLUMNS = [
-    "line_number",
-    "country",
-    "period",
-    "security",
-    "holder",
-    "measure",
-    "usd_millions",
-    "previous_usd_millions",
-]
+REVISION_COLUMNS = [*EXAMPLE_COLUMNS, "previous_usd_millions"]
 
 
 def history_checks(
