@@ -256,7 +256,9 @@ def _read_body(
     parts: list[bytes] = []
     received = size = 0
     try:
-        for chunk in response.raw.stream(CHUNK_BYTES, decode_content=False):
+        # read1 returns what has arrived (up to CHUNK_BYTES), so a trickle cannot hold the loop
+        # past the deadline the way a full-chunk read does.
+        while chunk := response.raw.read1(CHUNK_BYTES, decode_content=False):
             received += len(chunk)
             piece = decoder.feed(chunk, max_bytes - size)
             size += len(piece)
@@ -313,6 +315,10 @@ def _check_body(body: bytes, url: str, name: str) -> None:
     if head.startswith((b"<!doctype", b"<html")) or b"<html" in head:
         what = "the server sent an HTML page instead of the file (maintenance or error page?)"
         raise FetchError(name, url, what, "open the URL in a browser; re-run when the site is back")
+    if not body.endswith(b"\n"):
+        # Every TIC text file ends with a line break; a body without one was cut short, e.g. by
+        # a Content-Length smaller than the file.
+        raise _TransientError(f"the body ends mid-line after {len(body):,} bytes: it looks cut off")
 
 
 class _Decoder:

@@ -7,6 +7,7 @@ signature: the columns after ``date`` must be exactly the ones this module maps,
 from __future__ import annotations
 
 import io
+import re
 
 import polars as pl
 
@@ -23,6 +24,7 @@ from transforms.common import (
 
 KEY_COLUMNS = ("country", "country_code", "date")
 
+_DATA_DATE = re.compile(r"\d{4}-\d{2}")  # the date cell of a data row: 2026-05
 _POS, _NET, _VAL = "holdings", "net_purchases", "valuation_change"
 
 
@@ -103,15 +105,27 @@ def _find_header(lines: list[Line], source: str, file_name: str) -> int:
 
 
 def _data_block(lines: list[Line], start: int) -> list[Line]:
-    """Data rows from start up to the first blank line (notes and definitions follow it)."""
+    """Data rows from start to the notes: blank lines end the block only when no data row follows.
+
+    A stray blank line inside the data must not silently drop the rows after it.
+    """
     block = []
-    for line in lines[start:]:
-        if is_blank(line):
-            if block:
-                break
-            continue  # blank lines between header and data are harmless
-        block.append(line)
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if not is_blank(line):
+            block.append(line)
+        elif block and not _data_row_follows(lines, index + 1):
+            break
     return block
+
+
+def _data_row_follows(lines: list[Line], start: int) -> bool:
+    """True when the next non-blank line is a data row (its third cell is a YYYY-MM date)."""
+    for line in lines[start:]:
+        if not is_blank(line):
+            cells = line.cells()
+            return len(cells) > 2 and _DATA_DATE.fullmatch(cells[2].strip()) is not None
+    return False
 
 
 def parse_slt(text: str, source: str, file_name: str) -> pl.DataFrame:

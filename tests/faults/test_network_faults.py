@@ -273,33 +273,30 @@ def test_one_time_fault_is_retried_to_the_whole_file(
 # -- bugs -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tic/fetch.py:248 _read_body trusts a Content-Length shorter than the body and "
-    "_check_body (:309) does not notice the missing end: the prefix is returned as the file",
-)
-def test_content_length_shorter_than_the_body_is_not_taken_for_the_file(
-    site: TicSiteServer, fast_fetch: FetchKnobs, tmp_path: Path, manifest_sha256
+def test_content_length_shorter_than_the_body_fails_cleanly_when_it_persists(
+    site: TicSiteServer, fast_fetch: FetchKnobs, tmp_path: Path
 ) -> None:
-    """It never takes the first bytes of a file for the file when the server declares a
-    Content-Length 100 bytes short: it refuses the answer or retries to the whole file."""
+    """It never takes the first bytes of a file for the file when the server keeps declaring a
+    Content-Length 100 bytes short: the answer is refused and nothing is archived."""
     from tic import pipeline
 
     site.inject(JULY_FILE, WrongContentLength(delta=-100, times=99))
-    try:
-        files = pipeline.collect_http(site.base_url, RawArchive(tmp_path / "raw"))
-    except FetchError as error:
-        assert JULY_FILE in str(error)
-        return
+    with pytest.raises(FetchError, match=rf"{JULY_FILE} .*cut off \(gave up after"):
+        pipeline.collect_http(site.base_url, RawArchive(tmp_path / "raw"))
+    assert not list((tmp_path / "raw").rglob(JULY_FILE))
+
+
+def test_content_length_shorter_than_the_body_once_is_retried_to_the_whole_file(
+    site: TicSiteServer, fast_fetch: FetchKnobs, tmp_path: Path, manifest_sha256
+) -> None:
+    from tic import pipeline
+
+    site.inject(JULY_FILE, WrongContentLength(delta=-100, times=1))
+    files = pipeline.collect_http(site.base_url, RawArchive(tmp_path / "raw"))
     collected = {f.name: f.sha256 for f in files}
     assert collected[JULY_FILE] == manifest_sha256[(JULY, JULY_FILE)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tic/fetch.py:259-266 the whole-body deadline is checked only between 64 KiB reads and "
-    "response.raw.stream() blocks until 64 KiB arrive, so a trickle runs far past the deadline",
-)
 def test_whole_body_deadline_stops_a_trickle_in_time(site: TicSiteServer) -> None:
     """It gives up on a body trickling in 64-byte pieces soon after the 0.5 s whole-body
     deadline (slt_table5.txt at this pace takes about 3 s)."""
