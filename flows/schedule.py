@@ -144,8 +144,11 @@ def serve(dry_run: bool) -> int:
     if dry_run:
         print(describe())
         api = prefect_api_url()
-        print(f"prefect api: {api} (not contacted)" if api else
-              "prefect api: none set; `tic serve` needs one (`prefect server start`)")
+        print(
+            f"prefect api: {api} (not contacted)"
+            if api
+            else "prefect api: none set; `tic serve` needs one (`prefect server start`)"
+        )
         print("dry run: nothing registered")
         return 0
     if prefect_api_url() is None:

@@ -38,9 +38,21 @@ def cli_run(release_folder: Path, data_dir: Path) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "TIC_"))}
     env["PREFECT_API_URL"] = PREFECT_API_URL.value()
     return subprocess.Popen(
-        [sys.executable, "-m", "tic.cli", "run", "--source", str(release_folder),
-         "--data-dir", str(data_dir)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tic.cli",
+            "run",
+            "--source",
+            str(release_folder),
+            "--data-dir",
+            str(data_dir),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -98,14 +110,16 @@ def test_two_release_flows_at_once_load_the_release_once(
     def run(index: int) -> None:
         start.wait(timeout=30)
         try:
-            outcomes[index] = flows.release.release_flow(source=str(release_folder),
-                                                         data_dir=str(tmp_path))
+            outcomes[index] = flows.release.release_flow(
+                source=str(release_folder), data_dir=str(tmp_path)
+            )
         except Exception as error:  # the refused run's RunInProgress is an outcome here
             outcomes[index] = error
             loser_done.set()
 
-    threads = [threading.Thread(target=contextvars.copy_context().run, args=(run, i))
-               for i in range(2)]
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(run, i)) for i in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -118,7 +132,8 @@ def test_two_release_flows_at_once_load_the_release_once(
     assert loaded[0].release_date == date(2026, 6, 18)
     assert query(tmp_path, "select release_date from releases") == [(date(2026, 6, 18),)]
     assert query(tmp_path, "select outcome, release_date from runs") == [
-        ("loaded", date(2026, 6, 18))]
+        ("loaded", date(2026, 6, 18))
+    ]
 
 
 @pytest.mark.slow

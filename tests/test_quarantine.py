@@ -33,8 +33,17 @@ def test_corrupt_release_is_quarantined_and_nothing_published(
     (release / "slt_table1.txt").write_text(
         text.replace(OFFICIAL_2026_05, OFFICIAL_ABOVE_TOTAL), newline=""
     )
-    code = main(["run", "--source", str(release), "--release-date", "2026-08-17",
-                 "--data-dir", str(data_dir)])
+    code = main(
+        [
+            "run",
+            "--source",
+            str(release),
+            "--release-date",
+            "2026-08-17",
+            "--data-dir",
+            str(data_dir),
+        ]
+    )
 
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 1
@@ -62,8 +71,15 @@ def test_same_bad_bytes_are_not_validated_again(
     (release / "slt_table1.txt").write_text(
         text.replace(OFFICIAL_2026_05, OFFICIAL_ABOVE_TOTAL), newline=""
     )
-    args = ["run", "--source", str(release), "--release-date", "2026-08-17",
-            "--data-dir", str(data_dir)]
+    args = [
+        "run",
+        "--source",
+        str(release),
+        "--release-date",
+        "2026-08-17",
+        "--data-dir",
+        str(data_dir),
+    ]
     assert main(args) == 1
     assert main(args) == 1
     error = capsys.readouterr().err.strip().splitlines()[-1]

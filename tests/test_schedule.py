@@ -52,7 +52,11 @@ def test_next_run_times_cross_a_weekend_and_daylight_saving() -> None:
     ]
     assert all(t.tzinfo == NEW_YORK for t in times)
     assert [t.strftime("%a %H:%M %Z") for t in times] == [
-        "Fri 18:50 EST", "Mon 08:05 EDT", "Mon 16:05 EDT", "Mon 16:20 EDT", "Mon 16:35 EDT",
+        "Fri 18:50 EST",
+        "Mon 08:05 EDT",
+        "Mon 16:05 EDT",
+        "Mon 16:20 EDT",
+        "Mon 16:35 EDT",
     ]
 
 
@@ -77,11 +81,12 @@ def test_dry_run_flow_name_and_entrypoint_match_the_release_flow() -> None:
 
 def subprocess_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """The environment of a fresh machine: no Prefect API, no ephemeral server, empty home."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PREFECT_", "TIC_"))}
-    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"),
-               PREFECT_SERVER_EPHEMERAL_ENABLED="false",  # any API call would fail loudly
-               **extra)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "TIC_"))}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PREFECT_SERVER_EPHEMERAL_ENABLED="false",  # any API call would fail loudly
+        **extra,
+    )
     return env
 
 
@@ -91,8 +96,12 @@ def test_serve_dry_run_prints_the_deployment_without_a_server(tmp_path: Path) ->
     data_dir = tmp_path / "warehouse"
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "tic.cli", "serve", "--dry-run"], cwd=ROOT, capture_output=True,
-        text=True, timeout=60, env=subprocess_env(tmp_path, TIC_DATA_DIR=str(data_dir)),
+        [sys.executable, "-m", "tic.cli", "serve", "--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=subprocess_env(tmp_path, TIC_DATA_DIR=str(data_dir)),
     )
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr
@@ -121,8 +130,14 @@ def test_serve_dry_run_prints_the_deployment_without_a_server(tmp_path: Path) ->
 def test_serve_without_a_prefect_server_refuses_at_once(tmp_path: Path) -> None:
     """`tic serve` with no PREFECT_API_URL exits 2 and says to start a Prefect server, because
     Prefect's temporary server never runs the scheduler (the deployment would never run)."""
-    done = subprocess.run([sys.executable, "-m", "tic.cli", "serve"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, env=subprocess_env(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "tic.cli", "serve"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=subprocess_env(tmp_path),
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "PREFECT_API_URL" in done.stderr and "prefect server start" in done.stderr
 
@@ -136,14 +151,21 @@ def test_serve_dry_run_imports_no_pipeline_modules(tmp_path: Path) -> None:
         "heavy = ('flows.release', 'polars', 'duckdb', 'great_expectations', 'sqlalchemy')\n"
         "print('LOADED', [m for m in heavy if m in sys.modules])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env=subprocess_env(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=subprocess_env(tmp_path),
+    )
     assert done.returncode == 0, done.stderr
     assert "LOADED []" in done.stdout
 
 
-def test_serve_hands_the_deployment_to_prefect_serve(monkeypatch: pytest.MonkeyPatch,
-                                                      tmp_path: Path) -> None:
+def test_serve_hands_the_deployment_to_prefect_serve(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Without --dry-run it calls prefect.serve with the tic-monthly deployment of release_flow,
     its two New York crons, its parameters and a limit of one run at a time."""
     import prefect
@@ -159,17 +181,18 @@ def test_serve_hands_the_deployment_to_prefect_serve(monkeypatch: pytest.MonkeyP
     [deployment] = deployments
     assert deployment.name == "tic-monthly" and deployment.flow_name == "tic-release"
     assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [
-        (POLL_CRON, "America/New_York"), (CATCH_UP_CRON, "America/New_York")]
-    assert deployment.parameters == {"source": "http://127.0.0.1:9/tic/",
-                                     "data_dir": str(tmp_path)}
+        (POLL_CRON, "America/New_York"),
+        (CATCH_UP_CRON, "America/New_York"),
+    ]
+    assert deployment.parameters == {"source": "http://127.0.0.1:9/tic/", "data_dir": str(tmp_path)}
     assert deployment.concurrency_limit == 1
     assert options == {"limit": 1}
 
 
 @pytest.mark.prefect
-def test_deployment_registers_and_the_server_schedules_its_runs(prefect_harness,
-                                                                tmp_path: Path,
-                                                                monkeypatch) -> None:
+def test_deployment_registers_and_the_server_schedules_its_runs(
+    prefect_harness, tmp_path: Path, monkeypatch
+) -> None:
     """Registered on a Prefect server (what `tic serve` does first), the deployment reads back
     with its crons and time zone, and the server's scheduler creates runs at the times worked
     out by hand: Friday 2027-03-12 18:50 EST, then Monday 2027-03-15 08:05, 16:05, 16:20 EDT."""
@@ -186,20 +209,26 @@ def test_deployment_registers_and_the_server_schedules_its_runs(prefect_harness,
         asyncio.run(_delete(deployment_id))
     assert deployment.name == "tic-monthly"
     assert {(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules} == {
-        (POLL_CRON, "America/New_York"), (CATCH_UP_CRON, "America/New_York")}
+        (POLL_CRON, "America/New_York"),
+        (CATCH_UP_CRON, "America/New_York"),
+    }
     assert all(s.active for s in deployment.schedules)
     assert deployment.parameters["data_dir"] == str(tmp_path)
     assert deployment.global_concurrency_limit.limit == 1
     assert deployment.concurrency_options.collision_strategy.value == "CANCEL_NEW"
     assert sorted(run.expected_start_time for run in runs) == [
-        utc(2027, 3, 12, 23, 50), utc(2027, 3, 15, 12, 5),
-        utc(2027, 3, 15, 20, 5), utc(2027, 3, 15, 20, 20),
+        utc(2027, 3, 12, 23, 50),
+        utc(2027, 3, 15, 12, 5),
+        utc(2027, 3, 15, 20, 5),
+        utc(2027, 3, 15, 20, 20),
     ]
     assert {run.state_type.value for run in runs} == {"SCHEDULED"}
 
 
-WINDOW = (datetime(2027, 3, 12, 18, 40, tzinfo=NEW_YORK), datetime(2027, 3, 15, 16, 30,
-                                                                    tzinfo=NEW_YORK))
+WINDOW = (
+    datetime(2027, 3, 12, 18, 40, tzinfo=NEW_YORK),
+    datetime(2027, 3, 15, 16, 30, tzinfo=NEW_YORK),
+)
 
 
 async def _read_back(deployment_id):
@@ -218,9 +247,15 @@ async def _read_back(deployment_id):
         deployment = await client.read_deployment(deployment_id)
         try:  # the server's own scheduling code, as its scheduler service runs it
             await client.request(
-                "POST", "/deployments/{id}/schedule", path_params={"id": deployment_id},
-                json={"start_time": start.isoformat(), "end_time": end.isoformat(),
-                      "min_runs": 50, "max_runs": 50},
+                "POST",
+                "/deployments/{id}/schedule",
+                path_params={"id": deployment_id},
+                json={
+                    "start_time": start.isoformat(),
+                    "end_time": end.isoformat(),
+                    "min_runs": 50,
+                    "max_runs": 50,
+                },
             )
         except PrefectHTTPStatusError as error:
             import sqlalchemy
@@ -229,11 +264,14 @@ async def _read_back(deployment_id):
                 f"the Prefect server cannot create scheduled runs, so `tic serve` would never "
                 f"run: {error}. With SQLAlchemy {sqlalchemy.__version__}: Prefect 3.8's insert "
                 "of scheduled runs fails on SQLAlchemy 2.1 ('Can't evaluate bulk DML "
-                "statement'); pin sqlalchemy>=2.0,<2.1 in pyproject.toml", pytrace=False)
+                "statement'); pin sqlalchemy>=2.0,<2.1 in pyproject.toml",
+                pytrace=False,
+            )
         runs = await client.read_flow_runs(
             deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
-            flow_run_filter=FlowRunFilter(expected_start_time=FlowRunFilterExpectedStartTime(
-                after_=start, before_=end)),
+            flow_run_filter=FlowRunFilter(
+                expected_start_time=FlowRunFilterExpectedStartTime(after_=start, before_=end)
+            ),
         )
     return deployment, runs
 
@@ -260,7 +298,9 @@ def test_prefect_yaml_declares_the_same_deployment_for_a_work_pool() -> None:
     assert deployment["name"] == schedule.DEPLOYMENT_NAME
     assert deployment["entrypoint"] == schedule.ENTRYPOINT
     assert [(s["cron"], s["timezone"]) for s in deployment["schedules"]] == [
-        (POLL_CRON, "America/New_York"), (CATCH_UP_CRON, "America/New_York")]
+        (POLL_CRON, "America/New_York"),
+        (CATCH_UP_CRON, "America/New_York"),
+    ]
     assert deployment["work_pool"]["name"] == "tic-pool"
     assert deployment["concurrency_limit"]["limit"] == 1
     assert set(deployment["parameters"]) == {"source", "data_dir"}
@@ -269,29 +309,42 @@ def test_prefect_yaml_declares_the_same_deployment_for_a_work_pool() -> None:
 
 
 @pytest.mark.prefect
-def test_prefect_deploy_all_registers_the_work_pool_deployment(prefect_harness,
-                                                                tmp_path: Path) -> None:
+def test_prefect_deploy_all_registers_the_work_pool_deployment(
+    prefect_harness, tmp_path: Path
+) -> None:
     """`prefect deploy --all` reads prefect.yaml and registers tic-release/tic-monthly on the
     `tic-pool` process pool with both New York crons, one run at a time and the pull step."""
     import asyncio
 
     from prefect.settings import PREFECT_API_URL
 
-    env = subprocess_env(tmp_path, PREFECT_API_URL=PREFECT_API_URL.value(),
-                         TIC_PROJECT_DIR=str(ROOT))
-    for command in (["work-pool", "create", "tic-pool", "--type", "process", "--overwrite"],
-                    ["--no-prompt", "deploy", "--all"]):
-        done = subprocess.run([sys.executable, "-m", "prefect", *command], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+    env = subprocess_env(
+        tmp_path, PREFECT_API_URL=PREFECT_API_URL.value(), TIC_PROJECT_DIR=str(ROOT)
+    )
+    for command in (
+        ["work-pool", "create", "tic-pool", "--type", "process", "--overwrite"],
+        ["--no-prompt", "deploy", "--all"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "prefect", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     deployment = asyncio.run(_read_and_delete("tic-release/tic-monthly"))
     assert deployment.work_pool_name == "tic-pool"
     assert deployment.entrypoint == "flows/release.py:release_flow"
     assert {(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules} == {
-        (POLL_CRON, "America/New_York"), (CATCH_UP_CRON, "America/New_York")}
+        (POLL_CRON, "America/New_York"),
+        (CATCH_UP_CRON, "America/New_York"),
+    }
     assert deployment.global_concurrency_limit.limit == 1
     assert deployment.pull_steps == [
-        {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
+        {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
+    ]
 
 
 async def _read_and_delete(name: str):
@@ -307,10 +360,22 @@ async def _read_and_delete(name: str):
 
 CALENDAR = pl.DataFrame(
     {
-        "release_date": [date(2025, 9, 18), date(2025, 11, 18), date(2025, 11, 18),
-                         date(2025, 12, 18), date(2026, 5, 18), date(2026, 6, 18)],
-        "data_month": [date(2025, 7, 1), date(2025, 8, 1), date(2025, 9, 1),
-                       date(2025, 10, 1), date(2026, 3, 1), date(2026, 4, 1)],
+        "release_date": [
+            date(2025, 9, 18),
+            date(2025, 11, 18),
+            date(2025, 11, 18),
+            date(2025, 12, 18),
+            date(2026, 5, 18),
+            date(2026, 6, 18),
+        ],
+        "data_month": [
+            date(2025, 7, 1),
+            date(2025, 8, 1),
+            date(2025, 9, 1),
+            date(2025, 10, 1),
+            date(2026, 3, 1),
+            date(2026, 4, 1),
+        ],
     }
 )
 
@@ -319,7 +384,9 @@ def test_freshness_on_time() -> None:
     """The newest release due by today is loaded: not overdue, nothing owed."""
     report = freshness(CALENDAR, date(2026, 6, 18), date(2026, 6, 25))
     assert (report.expected_release_date, report.expected_data_month) == (
-        date(2026, 6, 18), date(2026, 4, 1))
+        date(2026, 6, 18),
+        date(2026, 4, 1),
+    )
     assert report.latest_loaded_release == date(2026, 6, 18)
     assert (report.days_overdue, report.is_overdue) == (0, False)
     assert report.message.startswith("up to date")
@@ -330,7 +397,10 @@ def test_freshness_overdue_by_five_days() -> None:
     and the message names the missing release, its data month and the latest loaded one."""
     report = freshness(CALENDAR, date(2026, 5, 18), date(2026, 6, 23))
     assert (report.expected_release_date, report.days_overdue, report.is_overdue) == (
-        date(2026, 6, 18), 5, True)
+        date(2026, 6, 18),
+        5,
+        True,
+    )
     assert "2026-06-18" in report.message and "2026-04" in report.message
     assert "2026-05-18" in report.message and report.message.startswith("OVERDUE")
 
@@ -340,8 +410,7 @@ def test_freshness_waits_max_days_overdue_before_calling_a_release_overdue() -> 
     assert not freshness(CALENDAR, date(2026, 5, 18), date(2026, 6, 21)).is_overdue
     late = freshness(CALENDAR, date(2026, 5, 18), date(2026, 6, 21), max_days_overdue=2)
     assert (late.days_overdue, late.is_overdue) == (3, True)
-    assert freshness(CALENDAR, date(2026, 5, 18), date(2026, 6, 18)).message.startswith(
-        "due today")
+    assert freshness(CALENDAR, date(2026, 5, 18), date(2026, 6, 18)).message.startswith("due today")
 
 
 def test_freshness_follows_the_merged_shutdown_release() -> None:
@@ -352,7 +421,9 @@ def test_freshness_follows_the_merged_shutdown_release() -> None:
     assert (october.expected_release_date, october.is_overdue) == (date(2025, 9, 18), False)
     after = freshness(CALENDAR, date(2025, 9, 18), date(2025, 11, 24))
     assert (after.expected_release_date, after.expected_data_month) == (
-        date(2025, 11, 18), date(2025, 9, 1))
+        date(2025, 11, 18),
+        date(2025, 9, 1),
+    )
     assert (after.days_overdue, after.is_overdue, after.releases_behind) == (6, True, 1)
     loaded = freshness(CALENDAR, date(2025, 11, 18), date(2025, 11, 24))
     assert not loaded.is_overdue
@@ -373,7 +444,10 @@ def test_freshness_with_nothing_loaded() -> None:
     report = freshness(CALENDAR, None, date(2026, 7, 1))
     assert report.latest_loaded_release is None
     assert (report.expected_release_date, report.days_overdue, report.is_overdue) == (
-        date(2026, 6, 18), 13, True)
+        date(2026, 6, 18),
+        13,
+        True,
+    )
     assert report.releases_behind == 5  # every distinct release date in CALENDAR
     assert "nothing loaded" in report.message
 
@@ -416,8 +490,9 @@ def test_status_reports_freshness_without_a_warehouse(tmp_path: Path) -> None:
 
 
 @pytest.mark.prefect
-def test_status_reports_freshness_of_the_backfilled_warehouse(backfilled: Path,
-                                                             monkeypatch) -> None:
+def test_status_reports_freshness_of_the_backfilled_warehouse(
+    backfilled: Path, monkeypatch
+) -> None:
     """With the real releases up to 2026-07-14 loaded, `tic status` is up to date on 2026-07-20
     and, with TIC_MAX_DAYS_OVERDUE=5, calls 2026-08-17 overdue on 2026-08-24."""
     from tic.settings import DataPaths
@@ -425,8 +500,10 @@ def test_status_reports_freshness_of_the_backfilled_warehouse(backfilled: Path,
 
     monkeypatch.delenv("TIC_MAX_DAYS_OVERDUE", raising=False)
     on_time = status_text(DataPaths(backfilled), today=date(2026, 7, 20))
-    assert ("freshness on 2026-07-20 (America/New_York): up to date: release 2026-07-14 "
-            "(data month 2026-05) is loaded") in on_time
+    assert (
+        "freshness on 2026-07-20 (America/New_York): up to date: release 2026-07-14 "
+        "(data month 2026-05) is loaded"
+    ) in on_time
     monkeypatch.setenv("TIC_MAX_DAYS_OVERDUE", "5")
     late = status_text(DataPaths(backfilled), today=date(2026, 8, 24))
     assert "OVERDUE: release 2026-08-17 (data month 2026-06) is not loaded 7 days" in late

@@ -47,30 +47,46 @@ def freshness(
     """
     due = calendar.filter(pl.col("release_date") <= today)["release_date"].unique().sort()
     if due.len() == 0:
-        return Freshness(None, None, latest_release, 0, False,
-                         f"the release calendar lists no release on or before {today}")
+        return Freshness(
+            None,
+            None,
+            latest_release,
+            0,
+            False,
+            f"the release calendar lists no release on or before {today}",
+        )
     expected = due[-1]
     data_month = expected_month(calendar, expected)
     wanted = f"release {expected} (data month {data_month:%Y-%m})"
     if latest_release is not None and latest_release >= expected:
-        return Freshness(expected, data_month, latest_release, 0, False,
-                         f"up to date: {wanted} is loaded")
+        return Freshness(
+            expected, data_month, latest_release, 0, False, f"up to date: {wanted} is loaded"
+        )
     missed = due if latest_release is None else due.filter(due > latest_release)
     days = (today - expected).days
     late = days > max_days_overdue or (latest_release is not None and missed.len() > 1)
-    have = "nothing loaded yet" if latest_release is None else (
-        f"latest loaded {latest_release}"
-        + (f", {missed.len()} releases behind since {missed[0]}" if missed.len() > 1 else ""))
+    have = (
+        "nothing loaded yet"
+        if latest_release is None
+        else (
+            f"latest loaded {latest_release}"
+            + (f", {missed.len()} releases behind since {missed[0]}" if missed.len() > 1 else "")
+        )
+    )
     if late:
-        message = (f"OVERDUE: {wanted} is not loaded {days} days after its date "
-                   f"(allowed {max_days_overdue}, {MAX_DAYS_OVERDUE_ENV}); {have}. "
-                   "Look at the last run and the Treasury site: a moved release needs no "
-                   "action, a quarantined one needs a re-run once the Treasury fixes its file")
+        message = (
+            f"OVERDUE: {wanted} is not loaded {days} days after its date "
+            f"(allowed {max_days_overdue}, {MAX_DAYS_OVERDUE_ENV}); {have}. "
+            "Look at the last run and the Treasury site: a moved release needs no "
+            "action, a quarantined one needs a re-run once the Treasury fixes its file"
+        )
     elif days == 0:
         message = f"due today: {wanted} comes out at 4 p.m. Washington time; {have}"
     else:
-        message = (f"waiting: {wanted} is not loaded yet, {days} days after its date "
-                   f"(overdue after {max_days_overdue}); {have}")
+        message = (
+            f"waiting: {wanted} is not loaded yet, {days} days after its date "
+            f"(overdue after {max_days_overdue}); {have}"
+        )
     return Freshness(expected, data_month, latest_release, days, late, message, missed.len())
 
 

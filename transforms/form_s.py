@@ -43,8 +43,12 @@ def parse_s1_globl(text: str, file_name: str = "s1_globl.txt") -> pl.DataFrame:
     cells = _split_cells(lines[header_end:], header_end + 1, file_name)
     wide = classify_frame(_amounts(_typed_labels(cells, file_name), file_name))
     long = pl.concat(
-        wide.select(*ROW_COLUMNS, security=pl.lit(security), measure=pl.lit(measure),
-                    usd_millions=pl.col(column))
+        wide.select(
+            *ROW_COLUMNS,
+            security=pl.lit(security),
+            measure=pl.lit(measure),
+            usd_millions=pl.col(column),
+        )
         for column, (security, measure) in COLUMN_MEANINGS.items()
     )
     return finish(long.with_columns(source=pl.lit(SOURCE), dataset=pl.lit("flows")))
@@ -66,8 +70,10 @@ def _header_end(texts: list[str], file_name: str) -> int:
                 return after.number if is_dashes else after.number - 1
         return line.number
     raise ParseError(
-        file_name, None, "header row 'name code month [1] .. [12]' not found; expected it "
-        "above the data rows of Form S gross purchases and sales"
+        file_name,
+        None,
+        "header row 'name code month [1] .. [12]' not found; expected it "
+        "above the data rows of Form S gross purchases and sales",
     )
 
 
@@ -92,8 +98,10 @@ def _split_cells(block: list[str], first_number: int, file_name: str) -> pl.Data
         line_number = wrong["line_number"][0]
         found = lines.filter(pl.col("line_number") == line_number)["text"][0].count("\t") + 1
         raise ParseError(
-            file_name, line_number, f"expected {len(names)} tab-separated cells "
-            f"(name, code, month, [1] .. [12]), found {found}"
+            file_name,
+            line_number,
+            f"expected {len(names)} tab-separated cells "
+            f"(name, code, month, [1] .. [12]), found {found}",
         )
     return cells
 
@@ -128,7 +136,9 @@ def _amounts(cells: pl.DataFrame, file_name: str) -> pl.DataFrame:
     n.a. and empty cells and raises ParseError naming the line and column of any other text.
     """
     fast = cells.with_columns(
-        pl.col(name).str.strip_chars('"').str.replace_all(",", "", literal=True)
+        pl.col(name)
+        .str.strip_chars('"')
+        .str.replace_all(",", "", literal=True)
         .cast(pl.Float64, strict=False)
         for name in VALUE_COLUMNS
     )
@@ -138,6 +148,7 @@ def _amounts(cells: pl.DataFrame, file_name: str) -> pl.DataFrame:
         return fast
     slow = amounts_from_text(
         cells.filter(pl.col("line_number").is_in(odd_lines.implode())),
-        list(VALUE_COLUMNS), file_name,
+        list(VALUE_COLUMNS),
+        file_name,
     )
     return pl.concat([fast.filter(~is_odd), slow]).sort("line_number")

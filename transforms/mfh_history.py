@@ -28,8 +28,11 @@ def _history_header(lines: list[Line], index: int, file_name: str) -> list[Month
     above = lines[index - 1] if index else None
     months = month_names(above.cells()[1:]) if above and not above.cells()[0] else None
     if months is None:
-        raise ParseError(file_name, header.number,
-                         "expected a row of month names (Dec, Nov, ...) just above 'Country'")
+        raise ParseError(
+            file_name,
+            header.number,
+            "expected a row of month names (Dec, Nov, ...) just above 'Country'",
+        )
     years = trimmed(header.cells()[1:])
     periods = periods_from_names(months, years, file_name, header.number)
     return month_columns(periods, file_name, header.number, series_breaks=True)

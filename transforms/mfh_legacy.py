@@ -48,8 +48,11 @@ def _layout(lines: list[Line], index: int, file_name: str) -> Layout:
     years = list(_TOKEN.finditer(header.text))[1:]
     months = month_names(lines[index - 1].text.split()) if index else None
     if months is None:
-        raise ParseError(file_name, header.number,
-                         "expected a row of month names (Jan, Dec, ...) just above 'Country'")
+        raise ParseError(
+            file_name,
+            header.number,
+            "expected a row of month names (Jan, Dec, ...) just above 'Country'",
+        )
     periods = periods_from_names(months, [year[0] for year in years], file_name, header.number)
     columns = month_columns(periods, file_name, header.number)
     ends = [year.end() for year in years]
@@ -65,9 +68,11 @@ def _find_layout(lines: list[Line], file_name: str) -> tuple[int, Layout]:
             return index, _layout(lines, index, file_name)
         below = lines[index + 1] if index + 1 < len(lines) else None
         if month_names(line.text.split()) and not _is_country_row(below):
-            raise ParseError(file_name, below.number if below else line.number,
-                             f"expected the 'Country' row of years below the month names "
-                             f"on line {line.number}")
+            raise ParseError(
+                file_name,
+                below.number if below else line.number,
+                f"expected the 'Country' row of years below the month names on line {line.number}",
+            )
     raise ParseError(file_name, None, "no month-name row followed by a 'Country' row of years")
 
 
@@ -92,11 +97,18 @@ def _amounts(
 ) -> list[float | None]:
     cells = [""] * len(layout.spans)
     for token in tokens:
-        column = next((i for i, (start, end) in enumerate(layout.spans)
-                       if start <= token.start() and token.end() <= end), None)
+        column = next(
+            (
+                i
+                for i, (start, end) in enumerate(layout.spans)
+                if start <= token.start() and token.end() <= end
+            ),
+            None,
+        )
         if column is None or cells[column]:
             raise ParseError(
-                file_name, line_number,
+                file_name,
+                line_number,
                 f"{token[0]!r} at characters {token.start() + 1}-{token.end()} is not inside "
                 f"one month column of the 'Country' row on line {layout.header_line}",
             )
@@ -110,15 +122,16 @@ def parse_mfh_txt(text: str, file_name: str = "mfh.txt") -> pl.DataFrame:
     start, layout = _find_layout(lines, file_name)
     rows: list[dict[str, object]] = []
     prose_from: int | None = None
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         label, tokens = _split(line, layout)
         if not any(_is_amount(token[0]) for token in tokens):
             if prose_from is None and rows and tokens:
                 prose_from = line.number  # text across the columns: the notes have begun
             continue
         if prose_from is not None:
-            raise ParseError(file_name, line.number,
-                             f"numbers below the notes that start on line {prose_from}")
+            raise ParseError(
+                file_name, line.number, f"numbers below the notes that start on line {prose_from}"
+            )
         if not label:
             raise ParseError(file_name, line.number, "a row with numbers has no label")
         amounts = _amounts(tokens, layout, file_name, line.number)

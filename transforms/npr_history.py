@@ -67,15 +67,22 @@ NPR_LINE_LABELS: dict[int, str] = {
 PRIVATE_LINES = frozenset({4, 5, 6, 7, 8, 24, 27, 31})
 OFFICIAL_LINES = frozenset({9, 10, 11, 12, 13, 25, 28, 32})
 HOLDER_BY_MEASURE = {
-    measure: "private" if number in PRIVATE_LINES else
-    "official" if number in OFFICIAL_LINES else "all"
+    measure: "private"
+    if number in PRIVATE_LINES
+    else "official"
+    if number in OFFICIAL_LINES
+    else "all"
     for number, measure in enumerate(MEASURES, start=1)
 }
 
 MONTH_LABEL = re.compile(r"^(\d{4})-([A-Za-z]{3})$")
-MONTHS = {name: number for number, name in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
-)}
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
 
 
 def parse_npr_history(text: str, file_name: str = "npr_history.txt") -> pl.DataFrame:
@@ -84,23 +91,30 @@ def parse_npr_history(text: str, file_name: str = "npr_history.txt") -> pl.DataF
     number_row = _find_number_row(lines, file_name)
     rows = list(_month_rows(lines, file_name))
     if not rows:
-        raise ParseError(file_name, number_row.number,
-                         "no month rows like '2026-Jul' below the column-number row")
+        raise ParseError(
+            file_name,
+            number_row.number,
+            "no month rows like '2026-Jul' below the column-number row",
+        )
     schema = {"line_number": pl.Int32, "period": pl.Date} | dict.fromkeys(MEASURES, pl.Utf8)
     wide = pl.DataFrame(rows, schema=schema, orient="row")
     long = amounts_from_text(wide, MEASURES, file_name).unpivot(
-        on=MEASURES, index=["line_number", "period"],
-        variable_name="measure", value_name="usd_millions",
+        on=MEASURES,
+        index=["line_number", "period"],
+        variable_name="measure",
+        value_name="usd_millions",
     )
-    return finish(long.with_columns(
-        source=pl.lit(SOURCE),
-        dataset=pl.lit("npr_summary"),
-        country=pl.lit(GRAND_TOTAL),
-        country_code=pl.lit(GRAND_TOTAL_CODE),
-        row_kind=pl.lit("summary_line"),
-        security=pl.lit("all"),
-        holder=pl.col("measure").replace_strict(HOLDER_BY_MEASURE),
-    ))
+    return finish(
+        long.with_columns(
+            source=pl.lit(SOURCE),
+            dataset=pl.lit("npr_summary"),
+            country=pl.lit(GRAND_TOTAL),
+            country_code=pl.lit(GRAND_TOTAL_CODE),
+            row_kind=pl.lit("summary_line"),
+            security=pl.lit("all"),
+            holder=pl.col("measure").replace_strict(HOLDER_BY_MEASURE),
+        )
+    )
 
 
 def _cells(line: Line) -> list[str]:
@@ -122,11 +136,15 @@ def _find_number_row(lines: Iterator[Line], file_name: str) -> Line:
         if numbers == COLUMN_NUMBERS:
             return line
         if len(numbers) > 2 and numbers == [str(n) for n in range(1, len(numbers) + 1)]:
-            raise ParseError(file_name, line.number,
-                             f"the column-number row runs 1 .. {len(numbers)}, expected 1 .. 32")
+            raise ParseError(
+                file_name,
+                line.number,
+                f"the column-number row runs 1 .. {len(numbers)}, expected 1 .. 32",
+            )
         if cells and MONTH_LABEL.match(cells[0]):
-            raise ParseError(file_name, line.number,
-                             "month row found before the column-number row 1 .. 32")
+            raise ParseError(
+                file_name, line.number, "month row found before the column-number row 1 .. 32"
+            )
     raise ParseError(file_name, None, "column-number row 1 .. 32 not found")
 
 
@@ -143,11 +161,17 @@ def _month_rows(lines: Iterator[Line], file_name: str) -> Iterator[list[object]]
         if len(values) > LINE_COUNT and not any(values[LINE_COUNT:]):
             values = values[:LINE_COUNT]  # trailing tabs
         if len(values) != LINE_COUNT:
-            raise ParseError(file_name, line.number, f"expected {LINE_COUNT} values after the "
-                             f"month label, found {len(values)}")
+            raise ParseError(
+                file_name,
+                line.number,
+                f"expected {LINE_COUNT} values after the month label, found {len(values)}",
+            )
         if period in seen:
-            raise ParseError(file_name, line.number,
-                             f"month {cells[0]} appears twice (also on line {seen[period]})")
+            raise ParseError(
+                file_name,
+                line.number,
+                f"month {cells[0]} appears twice (also on line {seen[period]})",
+            )
         seen[period] = line.number
         yield [line.number, period, *values]
 
@@ -157,6 +181,9 @@ def _period(label: str, file_name: str, line_number: int) -> date:
     match = MONTH_LABEL.match(label)
     month = MONTHS.get(match.group(2).lower()) if match else None
     if match is None or month is None:
-        raise ParseError(file_name, line_number, "expected a month label like '2026-Jul' "
-                         f"in the first cell, found {label!r}")
+        raise ParseError(
+            file_name,
+            line_number,
+            f"expected a month label like '2026-Jul' in the first cell, found {label!r}",
+        )
     return date(int(match.group(1)), month, 1)

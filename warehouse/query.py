@@ -19,9 +19,7 @@ def connect_read_only(database: Path) -> duckdb.DuckDBPyConnection:
             f"no warehouse at {database}: load one first with `tic backfill` or `tic run`"
         )
     # External access off: COPY TO, EXPORT and profiling output cannot write files anywhere.
-    return duckdb.connect(
-        str(database), read_only=True, config={"enable_external_access": False}
-    )
+    return duckdb.connect(str(database), read_only=True, config={"enable_external_access": False})
 
 
 def run_query(database: Path, query: str, output_format: str = "table") -> str:

@@ -268,7 +268,10 @@ class FetchKnobs:
     """Test knobs for the retry timing of the real fetch code (not a stand-in for it)."""
 
     DEFAULTS: ClassVar[dict[str, object]] = {
-        "retries": 1, "backoff_s": 0.01, "timeout": (1.0, 1.0), "deadline_s": 5.0
+        "retries": 1,
+        "backoff_s": 0.01,
+        "timeout": (1.0, 1.0),
+        "deadline_s": 5.0,
     }
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:

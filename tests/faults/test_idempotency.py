@@ -53,8 +53,9 @@ def corrected(original: bytes) -> bytes:
     end = original.index(b"\r\n", start) + 2
     row = original[start:end]
     assert row.endswith(AUSTRIA_MAY_EQUITY)
-    fixed = row.replace(b"\t52446\t", b"\t52447\t").replace(AUSTRIA_MAY_EQUITY,
-                                                            b"\t45721\t158\t3060\r\n")
+    fixed = row.replace(b"\t52446\t", b"\t52447\t").replace(
+        AUSTRIA_MAY_EQUITY, b"\t45721\t158\t3060\r\n"
+    )
     return original[:start] + fixed + original[end:]
 
 
@@ -86,8 +87,10 @@ def test_same_day_correction_then_the_original_again_equals_one_load(
     """It replaces a release's file by a same-day corrected copy (the corrected values show),
     then by the original again, and every value ends as after loading the original once."""
     assert round_trip["fixed"].outcome == "loaded"
-    assert round_trip["austria"] == [("equity", 45721.0, date(2026, 7, 14)),
-                                     ("us_long_term", 52447.0, date(2026, 7, 14))]
+    assert round_trip["austria"] == [
+        ("equity", 45721.0, date(2026, 7, 14)),
+        ("us_long_term", 52447.0, date(2026, 7, 14)),
+    ]
     assert round_trip["back"].outcome == "loaded"
     statuses = VOLATILE_COLUMNS | {"validation_status", "status"}
     assert content_state(round_trip["data_dir"], exclude=statuses) == content_state(

@@ -118,7 +118,8 @@ def frame_values(frame: pl.DataFrame) -> pl.DataFrame:
 
 def value(frame: pl.DataFrame, country: str, period: str, security: str, measure: str) -> float:
     found = frame.filter(
-        (pl.col("country") == country) & (pl.col("holder") == "all")
+        (pl.col("country") == country)
+        & (pl.col("holder") == "all")
         & (pl.col("period") == date.fromisoformat(period + "-01"))
         & (pl.col("security") == security)
         & (pl.col("measure") == measure)
@@ -205,6 +206,7 @@ def test_a_data_row_with_an_extra_cell_is_refused(original: bytes) -> None:
 
 def test_a_cell_that_is_not_a_number_is_refused(original: bytes) -> None:
     """It names the line, the column and the cell that is not a number."""
+
     def garble(cells: list[bytes]) -> list[bytes]:
         return [*cells[:3], b"12a4", *cells[4:]]
 

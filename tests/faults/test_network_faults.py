@@ -69,29 +69,77 @@ def http_records(data_dir: Path, base_url: str) -> list[dict]:
 
 RETRIED = [
     # (id, file, fault, fetch knobs, what the line says)
-    ("503", JULY_FILE, Status(503, times=99), {},
-     "server answered 503 Service Unavailable (gave up after 2 attempts)"),
-    ("500 with Retry-After", JULY_FILE, Status(500, times=99, retry_after="120"), {},
-     "server answered 500 Internal Server Error (gave up after 2 attempts)"),
-    ("429 without Retry-After", JULY_FILE, Status(429, times=99), {},
-     "server answered 429 Too Many Requests (gave up after 2 attempts)"),
-    ("reset mid-body", JULY_FILE, ConnectionReset(after_bytes=64 * 1024, times=99), {},
-     f"of {JULY_BYTES:,} bytes (ConnectionResetError) (gave up after 2 attempts)"),
-    ("truncated body", JULY_FILE, Truncated(fraction=0.5, times=99), {},
-     f"the body was cut off after {JULY_BYTES // 2:,} of {JULY_BYTES:,} bytes (IncompleteRead)"),
-    ("stalled body", JULY_FILE, SlowBody(delay_s=1.0, times=99), {"timeout": (1.0, 0.3)},
-     "read timeout: the server stopped sending the body (0 bytes received)"),
-    ("Content-Length too long", JULY_FILE, WrongContentLength(delta=100, times=99),
-     {"timeout": (1.0, 0.3)}, "read timeout: the server stopped sending the body"),
-    ("endless slow body", JULY_FILE, SlowBody(delay_s=0.2, times=99), {"deadline_s": 0.3},
-     "the transfer took longer than the whole-body deadline (gave up after 2 attempts)"),
+    (
+        "503",
+        JULY_FILE,
+        Status(503, times=99),
+        {},
+        "server answered 503 Service Unavailable (gave up after 2 attempts)",
+    ),
+    (
+        "500 with Retry-After",
+        JULY_FILE,
+        Status(500, times=99, retry_after="120"),
+        {},
+        "server answered 500 Internal Server Error (gave up after 2 attempts)",
+    ),
+    (
+        "429 without Retry-After",
+        JULY_FILE,
+        Status(429, times=99),
+        {},
+        "server answered 429 Too Many Requests (gave up after 2 attempts)",
+    ),
+    (
+        "reset mid-body",
+        JULY_FILE,
+        ConnectionReset(after_bytes=64 * 1024, times=99),
+        {},
+        f"of {JULY_BYTES:,} bytes (ConnectionResetError) (gave up after 2 attempts)",
+    ),
+    (
+        "truncated body",
+        JULY_FILE,
+        Truncated(fraction=0.5, times=99),
+        {},
+        f"the body was cut off after {JULY_BYTES // 2:,} of {JULY_BYTES:,} bytes (IncompleteRead)",
+    ),
+    (
+        "stalled body",
+        JULY_FILE,
+        SlowBody(delay_s=1.0, times=99),
+        {"timeout": (1.0, 0.3)},
+        "read timeout: the server stopped sending the body (0 bytes received)",
+    ),
+    (
+        "Content-Length too long",
+        JULY_FILE,
+        WrongContentLength(delta=100, times=99),
+        {"timeout": (1.0, 0.3)},
+        "read timeout: the server stopped sending the body",
+    ),
+    (
+        "endless slow body",
+        JULY_FILE,
+        SlowBody(delay_s=0.2, times=99),
+        {"deadline_s": 0.3},
+        "the transfer took longer than the whole-body deadline (gave up after 2 attempts)",
+    ),
 ]
 
 NOT_RETRIED = [
-    ("404 of a required file", "slt_table3.txt", Status(404, times=99),
-     "not found (404); check the file name; the Treasury may have moved it"),
-    ("HTML maintenance page", JULY_FILE, HtmlPage(times=99),
-     "the server sent an HTML page instead of the file (maintenance or error page?)"),
+    (
+        "404 of a required file",
+        "slt_table3.txt",
+        Status(404, times=99),
+        "not found (404); check the file name; the Treasury may have moved it",
+    ),
+    (
+        "HTML maintenance page",
+        JULY_FILE,
+        HtmlPage(times=99),
+        "the server sent an HTML page instead of the file (maintenance or error page?)",
+    ),
     ("empty body", "slt_table2.txt", EmptyBody(times=99), "the server sent an empty file"),
 ]
 
@@ -161,9 +209,7 @@ def test_permanent_fault_fails_at_once(
     assert http_records(warehouse, site.base_url) == []
 
 
-def test_connection_refused_fails_cleanly(
-    tic, warehouse: Path, fast_fetch: FetchKnobs
-) -> None:
+def test_connection_refused_fails_cleanly(tic, warehouse: Path, fast_fetch: FetchKnobs) -> None:
     """It names the first file and the refused connection when nothing listens on the port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -178,9 +224,7 @@ def test_connection_refused_fails_cleanly(
     assert_clean_failure(warehouse, before, line, JULY_FILE, base_url + JULY_FILE)
 
 
-def test_server_that_never_answers_times_out(
-    tic, warehouse: Path, fast_fetch: FetchKnobs
-) -> None:
+def test_server_that_never_answers_times_out(tic, warehouse: Path, fast_fetch: FetchKnobs) -> None:
     """It gives up on a server that accepts the connection but never answers, naming the
     file and the timeout."""
     fast_fetch.apply(timeout=(0.3, 0.3))
@@ -201,7 +245,11 @@ def test_server_that_never_answers_times_out(
 
 
 def test_transient_faults_on_every_file_still_load_the_whole_release(
-    tic, warehouse: Path, site: TicSiteServer, fast_fetch: FetchKnobs, july_content,
+    tic,
+    warehouse: Path,
+    site: TicSiteServer,
+    fast_fetch: FetchKnobs,
+    july_content,
     manifest_sha256,
 ) -> None:
     """It gets past a 503 that outlasts fetch_file's retries (the flow's task retry fetches
@@ -220,9 +268,7 @@ def test_transient_faults_on_every_file_still_load_the_whole_release(
     result = tic("run", "--source", site.base_url, "--data-dir", str(warehouse))
 
     assert result.code == 0, result.stderr[-3000:]
-    assert result.stdout.strip().splitlines()[-1].startswith(
-        f"loaded release {JULY}: {JULY_FILE} "
-    )
+    assert result.stdout.strip().splitlines()[-1].startswith(f"loaded release {JULY}: {JULY_FILE} ")
     assert requests_for(site, JULY_FILE) == [503, 503, 200]
     assert 30.0 in fast_fetch.sleeps
     assert content_state(warehouse) == july_content
@@ -239,8 +285,11 @@ def test_transient_faults_on_every_file_still_load_the_whole_release(
 ONE_TIME_FAULTS = [
     ("502", Status(502), {}),
     ("503 with Retry-After", Status(503, retry_after="7"), {}),
-    ("429 with HTTP-date Retry-After", Status(429, retry_after="Wed, 21 Oct 2015 07:28:00 GMT"),
-     {}),
+    (
+        "429 with HTTP-date Retry-After",
+        Status(429, retry_after="Wed, 21 Oct 2015 07:28:00 GMT"),
+        {},
+    ),
     ("reset mid-body", ConnectionReset(after_bytes=64 * 1024), {}),
     ("truncated body", Truncated(fraction=0.9), {}),
     ("stalled body", SlowBody(delay_s=1.0), {"timeout": (1.0, 0.3)}),
@@ -304,7 +353,11 @@ def test_whole_body_deadline_stops_a_trickle_in_time(site: TicSiteServer) -> Non
     started = time.monotonic()
     with pytest.raises(FetchError, match="whole-body deadline"):
         fetch_file(
-            new_session(), site.base_url, "slt_table5.txt",
-            retries=0, timeout=(1.0, 1.0), deadline_s=0.5,
+            new_session(),
+            site.base_url,
+            "slt_table5.txt",
+            retries=0,
+            timeout=(1.0, 1.0),
+            deadline_s=0.5,
         )
     assert time.monotonic() - started < 1.5

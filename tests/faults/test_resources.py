@@ -80,8 +80,14 @@ def test_read_only_data_dir_fails_at_once_and_readers_still_work(
     with read_only(warehouse):
         result = tic("run", "--source", str(releases / JULY), "--data-dir", str(warehouse))
         status = tic("status", "--data-dir", str(warehouse))
-        sql = tic("sql", "select max(release_date) as newest from releases",
-                  "--format", "csv", "--data-dir", str(warehouse))
+        sql = tic(
+            "sql",
+            "select max(release_date) as newest from releases",
+            "--format",
+            "csv",
+            "--data-dir",
+            str(warehouse),
+        )
         after = published_state(warehouse)
 
     assert result.code == 1
@@ -179,9 +185,7 @@ for command in sys.stdin:
 """
 
 
-def test_run_publishes_while_a_reader_holds_the_database(
-    warehouse: Path, releases: Path
-) -> None:
+def test_run_publishes_while_a_reader_holds_the_database(warehouse: Path, releases: Path) -> None:
     """It publishes while another process holds a read-only connection; that reader keeps seeing
     the old warehouse until it reconnects, and the old Parquet snapshot stays readable."""
     from flows.release import release_flow
@@ -189,7 +193,9 @@ def test_run_publishes_while_a_reader_holds_the_database(
     old_snapshot = (warehouse / "parquet").resolve()
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(warehouse / "tic.duckdb")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         first = reader.stdout.readline().strip()
@@ -209,7 +215,12 @@ def test_run_publishes_while_a_reader_holds_the_database(
     assert reconnected == "(3, datetime.date(2026, 7, 14))"
     assert (warehouse / "parquet").resolve() != old_snapshot
     assert sorted(p.name for p in old_snapshot.iterdir()) == [
-        "flows", "holdings", "observation_versions", "official_private", "releases", "revisions"
+        "flows",
+        "holdings",
+        "observation_versions",
+        "official_private",
+        "releases",
+        "revisions",
     ]
 
 
@@ -230,7 +241,9 @@ def test_run_fails_clearly_while_another_process_holds_a_write_connection(
     before = published_state(warehouse)
     holder = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(warehouse / "tic.duckdb")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "holding"

@@ -60,8 +60,9 @@ def test_unknown_and_hostile_names_in_a_release_folder_are_ignored(
 def test_archive_refuses_a_name_that_is_a_path(tmp_path: Path, name: str) -> None:
     """It refuses to archive a file whose name is a path, writing nothing anywhere."""
     before = tree_state(tmp_path)
-    bad = pipeline.ReleaseFile(name, SECRET, "http://example.invalid/x", "downloaded",
-                               retrieved_at="2026-07-14T20:05:00Z")
+    bad = pipeline.ReleaseFile(
+        name, SECRET, "http://example.invalid/x", "downloaded", retrieved_at="2026-07-14T20:05:00Z"
+    )
     with pytest.raises(ValueError, match="is not a plain TIC file name"):
         pipeline.archive_files(RawArchive(tmp_path / "data" / "raw"), [bad], None)
     assert tree_state(tmp_path) == before
@@ -201,7 +202,7 @@ REFUSED = [
     ("update internal.observation_versions set usd_millions = 0", 'type "UPDATE"'),
     ("attach '{tmp}/other.duckdb' as other", "file system operations are disabled"),
     ("attach '{data}/tic.duckdb' as w (read_only false)", "Unique file handle conflict"),
-    ]
+]
 ALLOWED = [  # accepted on a read-only connection, changing nothing on disk
     "checkpoint",
     "create temp table scratch as select 1 as a",
@@ -222,8 +223,9 @@ def test_sql_refuses_writes(tic, warehouse: Path, tmp_path: Path, statement, err
     the data directory changes."""
     before = tree_state(warehouse)
 
-    result = tic("sql", statement.format(data=warehouse, tmp=tmp_path),
-                 "--data-dir", str(warehouse))
+    result = tic(
+        "sql", statement.format(data=warehouse, tmp=tmp_path), "--data-dir", str(warehouse)
+    )
 
     assert result.code == 1
     assert error in result.error_line("sql")

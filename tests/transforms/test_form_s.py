@@ -14,8 +14,14 @@ from transforms.form_s import parse_s1_globl
 KEY = ["period", "country", "country_code", "security", "measure", "holder"]
 # The file's areas; Latin America and the Caribbean are one area until 2000-12, two from 2001-01.
 AREAS = [
-    "Total Europe", "Canada", "Total Latin America and Caribbean", "Total Latin America",
-    "Total Caribbean", "Total Asia", "Total Africa", "Total Other",
+    "Total Europe",
+    "Canada",
+    "Total Latin America and Caribbean",
+    "Total Latin America",
+    "Total Caribbean",
+    "Total Asia",
+    "Total Africa",
+    "Total Other",
 ]
 
 # Hand-made copies of the real file's layout (its first lines, abridged).
@@ -38,8 +44,10 @@ def value(frame: pl.DataFrame, country: str, month: str, security: str, measure:
     """The one usd_millions value for a country, month, security and measure."""
     period = date.fromisoformat(f"{month}-01")
     cell = frame.filter(
-        (pl.col("country") == country) & (pl.col("period") == period)
-        & (pl.col("security") == security) & (pl.col("measure") == measure)
+        (pl.col("country") == country)
+        & (pl.col("period") == period)
+        & (pl.col("security") == security)
+        & (pl.col("measure") == measure)
     )
     assert cell.height == 1
     return cell["usd_millions"][0]
@@ -122,8 +130,10 @@ class TestRealFile:
         )
         assert areas.height == 553 * 12
         assert (areas["areas"] - areas["All Countries"]).abs().max() <= 2
-        world = total("Grand Total").join(total("All Countries"), on=key).join(
-            total("Total IROs"), on=key
+        world = (
+            total("Grand Total")
+            .join(total("All Countries"), on=key)
+            .join(total("Total IROs"), on=key)
         )
         gap = world["Grand Total"] - world["All Countries"] - world["Total IROs"]
         off = world.filter(gap.abs() > 2).sort(key).select(key).rows()
@@ -182,8 +192,9 @@ class TestLayoutTolerance:
         october = frame.filter(pl.col("period") == date(2022, 10, 1))
         by_security = {
             security: amount
-            for security, measure, amount in october.select("security", "measure", "usd_millions")
-            .rows()
+            for security, measure, amount in october.select(
+                "security", "measure", "usd_millions"
+            ).rows()
             if measure == "gross_purchases"
         }
         assert by_security["treasury_long_term"] is None  # [1] n.a.

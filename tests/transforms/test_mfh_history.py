@@ -52,8 +52,13 @@ def test_first_and_last_months(history: pl.DataFrame) -> None:
 
 def test_official_block_and_groups(history: pl.DataFrame) -> None:
     """It reads the indented For. Official block and tags Oil Exporters and Carib Bnkng Ctrs."""
-    official = history.filter(holder="official", period=date(2022, 1, 1), country="Grand Total",
-                              country_code=99996, row_kind="holder_split")
+    official = history.filter(
+        holder="official",
+        period=date(2022, 1, 1),
+        country="Grand Total",
+        country_code=99996,
+        row_kind="holder_split",
+    )
     assert value(official, security="treasury") == 4_130_000.0
     assert value(official, security="treasury_bills") == 266_700.0
     assert value(official, security="treasury_bonds_notes") == 3_863_300.0
@@ -89,6 +94,7 @@ def test_every_cell_lands_once(history: pl.DataFrame, history_text: str) -> None
 def test_rows_per_month(history: pl.DataFrame) -> None:
     """It gives every month of a block the block's rows: 38 holders and 3 official rows in
     2025 and 2011, 21 and 3 in 2000; the series runs unbroken from 2000-03 to 2025-12."""
+
     def rows(period: date, row_kind: str | None = None) -> int:
         month = history.filter(period=period)
         kinds = pl.col("row_kind") == COMPARISON
@@ -114,45 +120,47 @@ def test_countries_and_groups_add_up_to_the_grand_total(history: pl.DataFrame) -
 
 
 # Two shortened blocks in the file's layout; the second carries a June series break.
-HISTORY = "\r\n".join([
-    "\t\tMAJOR FOREIGN HOLDERS OF TREASURY SECURITIES\t\t",
-    "\t\t\t    (in billions of dollars)\t",
-    "\t\t\t\t",
-    "\tFeb\tJan\t",
-    "Country\t2012\t2012\t",
-    "\t------\t------\t",
-    '"China, Mainland"\t1178.9\t1159.6\t',
-    "Japan\t1079.6\t1083.1\t",
-    "All Other\t250.0\t\t",
-    "Grand Total\t5102.7\t5054.3\t",
-    "\t\t\t",
-    "Of which:\t\t\t",
-    "  For. Official\t3712.9\t3688.3\t",
-    "    Treasury Bills\t362.5\t350.4\t",
-    "    T-Bonds & Notes\t3350.4\t3337.8\t",
-    "\t\t\t\t",
-    "\tSeries 16/\tSeries\t\t",
-    "\t XII\t XI\t\t",
-    "\tJul\tJun\tJun\tMay",
-    "Country\t2011\t2011\t2011\t2011",
-    "\t------\t------\t------\t------",
-    '"Korea, South "\t33.4\t33.9\t29.9\t32.5',
-    "Oil Exporters 3/\t243.9\t242.6\t233.1\t230.0",
-    "Carib Bnkng Ctrs 4/\t177.9\t196.3\t147.1\t154.0",
-    "United Kingdom 2/\t141.0\t135.7\t347.0\t344.5",
-    "Belgium  5/\t86.6\tn.a.\t33.6\t31.4",
-    "Grand Total\t4667.9\t4690.6\t4533.6\t4536.6",
-    "Of which:\t\t\t\t",
-    "  For. Official\t3509.6\t3514.6\t3242.0\t3242.8",
-    "    Treasury Bills\t392.0\t411.1\t411.1\t423.2",
-    "    T-Bonds & Notes\t3117.6\t3103.5\t2830.9\t2819.6",
-    "",
-    "Department of the Treasury/Federal Reserve Board\t\t\t\t",
-    '"(2011 revised August 15, 2018)"\t\t\t\t',
-    "*     Less than $50 million.\t\t\t\t",
-    '"3/   Oil exporters include Ecuador, Venezuela, Indonesia, Bahrain, Iran, Iraq, "\t\t\t\t',
-    "16/   Denotes series break.  The Series XI estimate for June 2011 is shown for comparison.",
-])
+HISTORY = "\r\n".join(
+    [
+        "\t\tMAJOR FOREIGN HOLDERS OF TREASURY SECURITIES\t\t",
+        "\t\t\t    (in billions of dollars)\t",
+        "\t\t\t\t",
+        "\tFeb\tJan\t",
+        "Country\t2012\t2012\t",
+        "\t------\t------\t",
+        '"China, Mainland"\t1178.9\t1159.6\t',
+        "Japan\t1079.6\t1083.1\t",
+        "All Other\t250.0\t\t",
+        "Grand Total\t5102.7\t5054.3\t",
+        "\t\t\t",
+        "Of which:\t\t\t",
+        "  For. Official\t3712.9\t3688.3\t",
+        "    Treasury Bills\t362.5\t350.4\t",
+        "    T-Bonds & Notes\t3350.4\t3337.8\t",
+        "\t\t\t\t",
+        "\tSeries 16/\tSeries\t\t",
+        "\t XII\t XI\t\t",
+        "\tJul\tJun\tJun\tMay",
+        "Country\t2011\t2011\t2011\t2011",
+        "\t------\t------\t------\t------",
+        '"Korea, South "\t33.4\t33.9\t29.9\t32.5',
+        "Oil Exporters 3/\t243.9\t242.6\t233.1\t230.0",
+        "Carib Bnkng Ctrs 4/\t177.9\t196.3\t147.1\t154.0",
+        "United Kingdom 2/\t141.0\t135.7\t347.0\t344.5",
+        "Belgium  5/\t86.6\tn.a.\t33.6\t31.4",
+        "Grand Total\t4667.9\t4690.6\t4533.6\t4536.6",
+        "Of which:\t\t\t\t",
+        "  For. Official\t3509.6\t3514.6\t3242.0\t3242.8",
+        "    Treasury Bills\t392.0\t411.1\t411.1\t423.2",
+        "    T-Bonds & Notes\t3117.6\t3103.5\t2830.9\t2819.6",
+        "",
+        "Department of the Treasury/Federal Reserve Board\t\t\t\t",
+        '"(2011 revised August 15, 2018)"\t\t\t\t',
+        "*     Less than $50 million.\t\t\t\t",
+        '"3/   Oil exporters include Ecuador, Venezuela, Indonesia, Bahrain, Iran, Iraq, "\t\t\t\t',
+        "16/   Denotes series break.  The Series XI estimate for June 2011 is shown for comparison.",
+    ]
+)
 
 
 def test_small_history_names_groups_breaks_and_nulls() -> None:
@@ -164,8 +172,10 @@ def test_small_history_names_groups_breaks_and_nulls() -> None:
     korea = frame.filter(country="Korea, South", period=JUNE_2011)
     assert value(korea, row_kind="country") == 33_900.0
     assert value(korea, row_kind=COMPARISON) == 29_900.0
-    assert value(frame, country="Oil Exporters", row_kind="country_group",
-                 period=date(2011, 7, 1)) == 243_900.0
+    assert (
+        value(frame, country="Oil Exporters", row_kind="country_group", period=date(2011, 7, 1))
+        == 243_900.0
+    )
     assert value(frame, country="United Kingdom", row_kind=COMPARISON) == 347_000.0
     assert value(frame, country="Belgium", row_kind="country", period=JUNE_2011) is None
     assert value(frame, country="All Other", period=date(2012, 1, 1)) is None
@@ -187,23 +197,42 @@ def test_bom_lf_and_blank_lines_are_harmless() -> None:
     ("text", "line", "reason"),
     [
         (HISTORY.replace("\tFeb\tJan\t\r\n", ""), 4, "expected a row of month names"),
-        (HISTORY.replace("Country\t2012", "Nation\t2012"), 5,
-         "expected the 'Country' row of years below the month names on line 4"),
+        (
+            HISTORY.replace("Country\t2012", "Nation\t2012"),
+            5,
+            "expected the 'Country' row of years below the month names on line 4",
+        ),
         (HISTORY.replace("2012\t2012\t", "2012\t2012\t2012"), 5, "3 years under 2 month names"),
         (HISTORY.replace("2012\t2012\t", "2012\tFY12\t"), 5, "'FY12' is not a year"),
-        (HISTORY.replace("\tFeb\tJan", "\tMar\tJan"), 5,
-         "is 2012-01 after 2012-03; expected 2012-02"),
-        (HISTORY.replace("\tJul\tJun\tJun\tMay", "\tJun\tJun\tJun\tMay"), 20,
-         "month column 3 is 2011-06 after 2011-06; expected 2011-05"),
-        (HISTORY.replace("\tJul\tJun\tJun\tMay", "\tFeb\tJan\tJan\tDec").replace(
-            "2011\t2011\t2011\t2011", "2012\t2012\t2012\t2011"), 20,
-         "month 2012-02 already had a column above"),
-        (HISTORY.replace("Japan\t1079.6\t1083.1\t", "Japan\t1079.6"), 8,
-         "1 value cells where the 'Country' header has 2"),
+        (
+            HISTORY.replace("\tFeb\tJan", "\tMar\tJan"),
+            5,
+            "is 2012-01 after 2012-03; expected 2012-02",
+        ),
+        (
+            HISTORY.replace("\tJul\tJun\tJun\tMay", "\tJun\tJun\tJun\tMay"),
+            20,
+            "month column 3 is 2011-06 after 2011-06; expected 2011-05",
+        ),
+        (
+            HISTORY.replace("\tJul\tJun\tJun\tMay", "\tFeb\tJan\tJan\tDec").replace(
+                "2011\t2011\t2011\t2011", "2012\t2012\t2012\t2011"
+            ),
+            20,
+            "month 2012-02 already had a column above",
+        ),
+        (
+            HISTORY.replace("Japan\t1079.6\t1083.1\t", "Japan\t1079.6"),
+            8,
+            "1 value cells where the 'Country' header has 2",
+        ),
         (HISTORY.replace("1083.1", "1O83.1"), 8, "'1O83.1' is not a number"),
         (HISTORY.replace("Japan\t", "\t"), 8, "no label"),
-        (HISTORY.replace("\t\tMAJOR FOREIGN", "Memo\t1.0\tMAJOR FOREIGN"), 1,
-         "'Memo' comes before any 'Country' header"),
+        (
+            HISTORY.replace("\t\tMAJOR FOREIGN", "Memo\t1.0\tMAJOR FOREIGN"),
+            1,
+            "'Memo' comes before any 'Country' header",
+        ),
     ],
 )
 def test_bad_input_names_file_line_and_reason(text: str, line: int, reason: str) -> None:

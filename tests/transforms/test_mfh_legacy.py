@@ -37,8 +37,9 @@ def test_reads_real_values_in_millions(legacy: pl.DataFrame) -> None:
 
 def test_official_block(legacy: pl.DataFrame) -> None:
     """It reads the Of which: block as the Grand Total's official part and its split."""
-    official = legacy.filter(holder="official", country="Grand Total", country_code=99996,
-                             row_kind="holder_split")
+    official = legacy.filter(
+        holder="official", country="Grand Total", country_code=99996, row_kind="holder_split"
+    )
     assert value(official, security="treasury", period=date(2022, 1, 1)) == 4_130_000.0
     assert value(official, security="treasury_bills", period=JANUARY_2023) == 249_600.0
     assert value(official, security="treasury_bonds_notes", period=JANUARY_2023) == 3_464_300.0
@@ -50,8 +51,10 @@ def test_every_cell_lands_once(legacy: pl.DataFrame) -> None:
     assert legacy.schema == pl.Schema(PARSED_SCHEMA)
     assert legacy.height == 43 * 13
     per_period = legacy.group_by("period").len()
-    assert sorted(per_period["period"]) == pl.date_range(
-        date(2022, 1, 1), JANUARY_2023, "1mo", eager=True).to_list()
+    assert (
+        sorted(per_period["period"])
+        == pl.date_range(date(2022, 1, 1), JANUARY_2023, "1mo", eager=True).to_list()
+    )
     assert set(per_period["len"]) == {43}
     assert legacy.select(KEY).is_duplicated().sum() == 0
     assert legacy["usd_millions"].null_count() == 0
@@ -77,33 +80,35 @@ def fixed(label: str, *cells: str) -> str:
 MONTH_ROW = fixed("", "Mar", "Feb", "Jan")
 YEAR_ROW = fixed("Country", "2023", "2023", "2023")
 JAPAN = fixed("Japan", "1104.4", "1076.3", "1082.3")
-LEGACY = "\r\n".join([
-    "",
-    "                    MAJOR FOREIGN HOLDERS OF TREASURY SECURITIES",
-    "                          (in billions of dollars)",
-    "",
-    MONTH_ROW,
-    YEAR_ROW,
-    fixed("", "------", "------", "------"),
-    "",
-    JAPAN,
-    fixed("China, Mainland", "859.4", "", "870.2"),
-    fixed("Korea", "n.a.", "102.9", "100.3"),
-    fixed("United Kingdom 2/", "668.3", "654.5", "645.8"),
-    fixed("All Other", "437.2", "439.2", "424.9"),
-    fixed("Grand Total", "7402.5", "7318.7", "7268.6"),
-    "",
-    "Of which:",
-    fixed(" For. Official", "3713.9", "3678.1", "3670.8"),
-    fixed("  Treasury Bills", "249.6", "238.7", "217.2"),
-    fixed("  T-Bonds & Notes", "3464.3", "3439.3", "3453.6"),
-    "",
-    "Department of the Treasury/Federal Reserve Board",
-    "March 15, 2023",
-    "",
-    " 1/  The data in this table are collected primarily from U.S.-based custodians and brokers.",
-    "     (see TIC FAQ #7 at: http://www.treasury.gov/resource-center/data-chart-center/tic/).",
-])
+LEGACY = "\r\n".join(
+    [
+        "",
+        "                    MAJOR FOREIGN HOLDERS OF TREASURY SECURITIES",
+        "                          (in billions of dollars)",
+        "",
+        MONTH_ROW,
+        YEAR_ROW,
+        fixed("", "------", "------", "------"),
+        "",
+        JAPAN,
+        fixed("China, Mainland", "859.4", "", "870.2"),
+        fixed("Korea", "n.a.", "102.9", "100.3"),
+        fixed("United Kingdom 2/", "668.3", "654.5", "645.8"),
+        fixed("All Other", "437.2", "439.2", "424.9"),
+        fixed("Grand Total", "7402.5", "7318.7", "7268.6"),
+        "",
+        "Of which:",
+        fixed(" For. Official", "3713.9", "3678.1", "3670.8"),
+        fixed("  Treasury Bills", "249.6", "238.7", "217.2"),
+        fixed("  T-Bonds & Notes", "3464.3", "3439.3", "3453.6"),
+        "",
+        "Department of the Treasury/Federal Reserve Board",
+        "March 15, 2023",
+        "",
+        " 1/  The data in this table are collected primarily from U.S.-based custodians and brokers.",
+        "     (see TIC FAQ #7 at: http://www.treasury.gov/resource-center/data-chart-center/tic/).",
+    ]
+)
 
 
 def test_small_table_blanks_not_available_markers_and_notes() -> None:
@@ -114,15 +119,18 @@ def test_small_table_blanks_not_available_markers_and_notes() -> None:
     assert value(frame, country="China, Mainland", period=JANUARY_2023) == 870_200.0
     assert value(frame, country="Korea", period=date(2023, 3, 1)) is None
     assert value(frame, country="United Kingdom", period=date(2023, 3, 1)) == 668_300.0
-    assert value(frame, holder="official", security="treasury_bonds_notes",
-                 period=JANUARY_2023) == 3_453_600.0
+    assert (
+        value(frame, holder="official", security="treasury_bonds_notes", period=JANUARY_2023)
+        == 3_453_600.0
+    )
     assert frame["usd_millions"].null_count() == 2
 
 
 def test_bom_lf_blank_lines_and_new_titles_are_harmless() -> None:
     """It reads a file with a BOM, LF endings, extra blank lines and a changed title."""
     drifted = "\ufeff" + LEGACY.replace("\r\n", "\n").replace(
-        "(in billions of dollars)", "HOLDINGS 1/ AT END OF PERIOD\n\n").replace(JAPAN, "\n" + JAPAN)
+        "(in billions of dollars)", "HOLDINGS 1/ AT END OF PERIOD\n\n"
+    ).replace(JAPAN, "\n" + JAPAN)
     frame = parse_mfh_txt(drifted)
     assert frame.height == 27
     assert value(frame, country="Japan", period=date(2023, 3, 1)) == 1_104_400.0
@@ -132,20 +140,35 @@ def test_bom_lf_blank_lines_and_new_titles_are_harmless() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "reason"),
     [
-        (LEGACY.replace("Country", "Nation "), 6,
-         "expected the 'Country' row of years below the month names on line 5"),
+        (
+            LEGACY.replace("Country", "Nation "),
+            6,
+            "expected the 'Country' row of years below the month names on line 5",
+        ),
         (LEGACY.replace(MONTH_ROW + "\r\n", ""), 5, "expected a row of month names"),
-        (LEGACY.replace(YEAR_ROW, fixed("Country", "2023", "2023")), 6,
-         "2 years under 3 month names"),
-        (LEGACY.replace(MONTH_ROW, fixed("", "Mar", "Jan", "Feb")), 6,
-         "is 2023-01 after 2023-03; expected 2023-02"),
-        (LEGACY.replace(JAPAN, fixed("Japan", "1104.4") + "    1076.3"), 9,
-         "'1076.3' at characters 43-48 is not inside one month column of the 'Country' row "
-         "on line 6"),
+        (
+            LEGACY.replace(YEAR_ROW, fixed("Country", "2023", "2023")),
+            6,
+            "2 years under 3 month names",
+        ),
+        (
+            LEGACY.replace(MONTH_ROW, fixed("", "Mar", "Jan", "Feb")),
+            6,
+            "is 2023-01 after 2023-03; expected 2023-02",
+        ),
+        (
+            LEGACY.replace(JAPAN, fixed("Japan", "1104.4") + "    1076.3"),
+            9,
+            "'1076.3' at characters 43-48 is not inside one month column of the 'Country' row "
+            "on line 6",
+        ),
         (LEGACY.replace("1076.3", "1O76.3"), 9, "'1O76.3' is not a number"),
         (LEGACY.replace("Japan", "     "), 9, "has no label"),
-        (LEGACY + "\r\n" + fixed("Mexico", "58.2", "58.6", "57.2"), 26,
-         "numbers below the notes that start on line 21"),
+        (
+            LEGACY + "\r\n" + fixed("Mexico", "58.2", "58.6", "57.2"),
+            26,
+            "numbers below the notes that start on line 21",
+        ),
         ("\r\n".join([MONTH_ROW, YEAR_ROW, "", "Notes follow."]), 2, "no data rows"),
     ],
 )

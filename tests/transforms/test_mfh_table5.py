@@ -50,8 +50,10 @@ def test_every_cell_lands_once(table5: pl.DataFrame) -> None:
     assert table5.schema == pl.Schema(PARSED_SCHEMA)
     assert table5.height == 25 * 13
     per_period = table5.group_by("period").len()
-    assert sorted(per_period["period"]) == pl.date_range(
-        date(2025, 4, 1), APRIL_2026, "1mo", eager=True).to_list()
+    assert (
+        sorted(per_period["period"])
+        == pl.date_range(date(2025, 4, 1), APRIL_2026, "1mo", eager=True).to_list()
+    )
     assert set(per_period["len"]) == {25}
     assert table5.select(KEY).is_duplicated().sum() == 0
     assert table5["usd_millions"].null_count() == 0
@@ -80,23 +82,25 @@ def test_countries_and_all_other_add_up_to_the_grand_total(table5: pl.DataFrame)
     assert ((checked["usd_millions"] - checked["total"]).abs() <= checked["parts"] * 50).all()
 
 
-TABLE5 = "\r\n".join([
-    "Table 5: Major Foreign Holders of Treasury Securities\t\t\t",
-    "Billions of dollars\t\t\t",
-    "\t\t\t",
-    "Country\t2026-04\t2026-03\t2026-02",
-    "Japan\t1209.9\t1191.6\t1239.3",
-    '"China, Mainland"\t651.1\t\t693.3',
-    "United Kingdom 2/\tn.a.\t926.9\t897.3",
-    "All Other\t1854.2\t1831.4\t1856.4",
-    "Grand Total\t9352.6\t9348.7\t9487.1",
-    "Of Which: Foreign Official\t3906.5\t3902.2\t4010.9",
-    "Of Which: Foreign Official Treasury Bills\t457.3\t441.0\t453.1",
-    "Of Which: Foreign Official T-Bonds & Notes\t3449.2\t3461.2\t3557.7",
-    "\t\t\t",
-    "Notes:\t\t\t",
-    "The data in this table are collected primarily from U.S.-based custodians.\t\t\t",
-])
+TABLE5 = "\r\n".join(
+    [
+        "Table 5: Major Foreign Holders of Treasury Securities\t\t\t",
+        "Billions of dollars\t\t\t",
+        "\t\t\t",
+        "Country\t2026-04\t2026-03\t2026-02",
+        "Japan\t1209.9\t1191.6\t1239.3",
+        '"China, Mainland"\t651.1\t\t693.3',
+        "United Kingdom 2/\tn.a.\t926.9\t897.3",
+        "All Other\t1854.2\t1831.4\t1856.4",
+        "Grand Total\t9352.6\t9348.7\t9487.1",
+        "Of Which: Foreign Official\t3906.5\t3902.2\t4010.9",
+        "Of Which: Foreign Official Treasury Bills\t457.3\t441.0\t453.1",
+        "Of Which: Foreign Official T-Bonds & Notes\t3449.2\t3461.2\t3557.7",
+        "\t\t\t",
+        "Notes:\t\t\t",
+        "The data in this table are collected primarily from U.S.-based custodians.\t\t\t",
+    ]
+)
 
 
 def test_quoted_names_markers_blanks_and_not_available() -> None:
@@ -113,11 +117,14 @@ def test_quoted_names_markers_blanks_and_not_available() -> None:
 def test_bom_lf_blank_lines_and_new_titles_are_harmless() -> None:
     """It reads a file with a BOM, LF endings, extra blank lines and a changed title."""
     drifted = "\ufeff" + TABLE5.replace("\r\n", "\n").replace(
-        "Billions of dollars", "Holdings in billions of dollars\n\n")
+        "Billions of dollars", "Holdings in billions of dollars\n\n"
+    )
     frame = parse_slt_table5(drifted)
     assert value(frame, country="Japan", period=APRIL_2026) == 1_209_900.0
-    assert value(frame, holder="official", security="treasury_bills",
-                 period=date(2026, 2, 1)) == 453_100.0
+    assert (
+        value(frame, holder="official", security="treasury_bills", period=date(2026, 2, 1))
+        == 453_100.0
+    )
     assert set(frame.filter(country="Japan")["line_number"]) == {7}
     assert frame.height == 8 * 3
 

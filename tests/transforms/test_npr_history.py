@@ -88,9 +88,7 @@ class TestParse:
         """Each value carries the file line of its month row."""
         frame = parse_npr_history(THREE_MONTHS)
         lines = frame.select("period", "line_number").unique().sort("line_number")
-        assert lines.rows() == [
-            (date(2026, 7, 1), 4), (date(2026, 6, 1), 5), (date(2026, 5, 1), 6)
-        ]
+        assert lines.rows() == [(date(2026, 7, 1), 4), (date(2026, 6, 1), 5), (date(2026, 5, 1), 6)]
 
     def test_it_assigns_holders_from_the_line_list(self) -> None:
         """Private and official lines follow the README; every other line is holder all."""
@@ -98,8 +96,11 @@ class TestParse:
         holder_of = dict(frame.select("measure", "holder").rows())
         for line in range(1, 33):
             expected = (
-                "private" if line in PRIVATE_LINES
-                else "official" if line in OFFICIAL_LINES else "all"
+                "private"
+                if line in PRIVATE_LINES
+                else "official"
+                if line in OFFICIAL_LINES
+                else "all"
             )
             assert holder_of[f"line_{line:02d}"] == expected, line
 
@@ -127,8 +128,16 @@ class TestTolerance:
     def test_it_skips_blank_lines_trailing_tabs_and_notes(self) -> None:
         """Blank lines, trailing empty cells and a footnote below the data are not data."""
         text = (
-            "\n" + TITLE + "\n" + NUMBER_ROW.replace("\n", "\t\t\n") + "\n"
-            + JUL_2026.replace("\n", "\t\n") + "\t\t\n" + JUN_2026 + "\n" + FOOTNOTE
+            "\n"
+            + TITLE
+            + "\n"
+            + NUMBER_ROW.replace("\n", "\t\t\n")
+            + "\n"
+            + JUL_2026.replace("\n", "\t\n")
+            + "\t\t\n"
+            + JUN_2026
+            + "\n"
+            + FOOTNOTE
         )
         frame = parse_npr_history(text)
         assert frame.height == 64
