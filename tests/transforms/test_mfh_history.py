@@ -158,7 +158,7 @@ HISTORY = "\r\n".join(
         '"(2011 revised August 15, 2018)"\t\t\t\t',
         "*     Less than $50 million.\t\t\t\t",
         '"3/   Oil exporters include Ecuador, Venezuela, Indonesia, Bahrain, Iran, Iraq, "\t\t\t\t',
-        "16/   Denotes series break.  The Series XI estimate for June 2011 is shown for comparison.",
+        "16/   Denotes series break.  The Series XI estimate for June 2011 is shown for comparison.",  # noqa: E501 (a real footnote line)
     ]
 )
 

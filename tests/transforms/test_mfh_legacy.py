@@ -105,7 +105,7 @@ LEGACY = "\r\n".join(
         "Department of the Treasury/Federal Reserve Board",
         "March 15, 2023",
         "",
-        " 1/  The data in this table are collected primarily from U.S.-based custodians and brokers.",
+        " 1/  The data in this table are collected primarily from U.S.-based custodians and brokers.",  # noqa: E501 (a real footnote line)
         "     (see TIC FAQ #7 at: http://www.treasury.gov/resource-center/data-chart-center/tic/).",
     ]
 )
