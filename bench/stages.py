@@ -269,7 +269,7 @@ def plain_release(source: str, release_date: date | None, data_dir: Path) -> str
         calendar = tic.calendar.load_calendar()
         release_date = pipeline.resolve_release_date(release_date, source, frames, calendar)
         run.release_date = release_date
-        current = pipeline.current_values(paths.database)
+        current = pipeline.current_values(paths.database, release_date, replacing=set(frames))
         report = expectations.gate.run_gate(
             frames, release_date=release_date, current=current, calendar=calendar
         )

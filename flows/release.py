@@ -151,7 +151,7 @@ def _release_steps(source, release_date, paths: DataPaths, run: RunRecord, logge
     calendar = load_calendar()
     release_date = pipeline.resolve_release_date(release_date, source, frames, calendar)
     run.release_date = release_date
-    current = pipeline.current_values(paths.database)
+    current = pipeline.current_values(paths.database, release_date, replacing=set(frames))
     report = validate_release(frames, release_date, current, calendar)
     run.validation_summary = report.summary()
     if not report.passed:

@@ -181,20 +181,29 @@ def resolve_release_date(
     return found
 
 
-def current_values(database: Path, sources: list[str] | None = None) -> dict[str, pl.DataFrame]:
-    """The warehouse's current values per source (what a release will be compared with)."""
+def current_values(
+    database: Path, release_date: date | None = None, replacing: set[str] = frozenset()
+) -> dict[str, pl.DataFrame]:
+    """The warehouse's values per source that a release will be compared with.
+
+    For the sources in ``replacing`` this is what the warehouse held before ``release_date``:
+    a same-day reload replaces the earlier copy of that release (warehouse.load undoes it), so
+    it must be judged against the release before it, not against that copy.
+    """
     if not database.exists():
         return {}
     con = duckdb.connect(str(database), read_only=True)
     try:
         frame = con.execute(
             "select * exclude (superseded_by) from internal.observation_versions "
-            "where superseded_by is null"
+            "where case when list_contains(?, source) "
+            "then release_date < ? and (superseded_by is null or superseded_by >= ?) "
+            "else superseded_by is null end",
+            [sorted(replacing), release_date, release_date],
         ).pl()
     finally:
         con.close()
-    wanted = sources or frame["source"].unique().to_list()
-    return {s: frame.filter(pl.col("source") == s) for s in wanted if (frame["source"] == s).any()}
+    return {s: frame.filter(pl.col("source") == s) for s in frame["source"].unique().sort()}
 
 
 @dataclass(frozen=True)

@@ -99,13 +99,6 @@ def test_same_day_correction_then_the_original_again_equals_one_load(
     assert leftovers(round_trip["data_dir"]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flows/release.py:151 validates a same-day reload against pipeline.current_values() "
-    "(tic/pipeline.py:179), which includes the copy of the same release being replaced, so the "
-    "revision checks compare with the wrong baseline and releases.status changes "
-    "(published_with_warnings -> published) although the values are those of one load",
-)
 def test_same_day_correction_round_trip_keeps_the_release_status(
     round_trip: dict, july_content
 ) -> None:
