@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 import requests
 import urllib3
 
+from transforms.sniff import looks_like_html
+
 log = logging.getLogger(__name__)
 
 TREASURY_BASE_URL = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/"
@@ -33,7 +35,6 @@ CHUNK_BYTES = 64 * 1024
 RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-_HTML_SNIFF_BYTES = 1024
 _RETRY_LATER = "the Treasury site may be down or overloaded; re-run later"
 
 
@@ -311,8 +312,7 @@ def _root_cause(exc: BaseException) -> str:
 def _check_body(body: bytes, url: str, name: str) -> None:
     if not body:
         raise FetchError(name, url, "the server sent an empty file", _RETRY_LATER)
-    head = body[:_HTML_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype", b"<html")) or b"<html" in head:
+    if looks_like_html(body):
         what = "the server sent an HTML page instead of the file (maintenance or error page?)"
         raise FetchError(name, url, what, "open the URL in a browser; re-run when the site is back")
     if not body.endswith(b"\n"):

@@ -52,12 +52,16 @@ _FOOTNOTE = re.compile(r"\s+\d+/\s*$")  # "United Kingdom 2/" -> "United Kingdom
 class ParseError(ValueError):
     """A file that does not have the layout its parser expects."""
 
-    def __init__(self, file_name: str, line_number: int | None, reason: str) -> None:
+    LAYOUT_CHANGED = (
+        "The file's layout is not the one this parser knows; "
+        "check the Treasury's file and update the parser in transforms/ if the layout changed."
+    )
+
+    def __init__(
+        self, file_name: str, line_number: int | None, reason: str, next_step: str = LAYOUT_CHANGED
+    ) -> None:
         where = f"{file_name} line {line_number}" if line_number else file_name
-        super().__init__(
-            f"{where}: {reason}. The file's layout is not the one this parser knows; "
-            "check the Treasury's file and update the parser in transforms/ if the layout changed."
-        )
+        super().__init__(f"{where}: {reason}. {next_step}")
         self.file_name = file_name
         self.line_number = line_number
         self.reason = reason

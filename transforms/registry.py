@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.common import ParseError, decode_text
+from transforms.sniff import looks_like_html
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,13 @@ class FileFamily:
     required: bool  # a current release must serve it; legacy or optional files may be absent
 
     def parse(self, data: bytes) -> pl.DataFrame:
+        if looks_like_html(data):
+            raise ParseError(
+                self.file_name,
+                1,
+                "this is an HTML page, not the Treasury's text file",
+                "An error or maintenance page was saved in its place; fetch the file again.",
+            )
         module_name, function_name = self.parser.split(":")
         module = __import__(f"transforms.{module_name}", fromlist=[function_name])
         parse: Callable[[str, str], pl.DataFrame] = getattr(module, function_name)
