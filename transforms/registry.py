@@ -26,6 +26,16 @@ class FileFamily:
                 "this is an HTML page, not the Treasury's text file",
                 "An error or maintenance page was saved in its place; fetch the file again.",
             )
+        if data and not data.endswith(b"\n"):
+            # Every Treasury text file ends with a line break: without one the file was cut short,
+            # and the last number may be cut too (12345 read as 123).
+            last_line = data.count(b"\n") + 1
+            raise ParseError(
+                self.file_name,
+                last_line,
+                "the file ends in the middle of this line: it looks cut off",
+                "Fetch the file again; the copy is incomplete.",
+            )
         module_name, function_name = self.parser.split(":")
         module = __import__(f"transforms.{module_name}", fromlist=[function_name])
         parse: Callable[[str, str], pl.DataFrame] = getattr(module, function_name)

@@ -112,7 +112,8 @@ UNPARSEABLE: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     ),
     "truncated mid-line": (
         lambda d: d[: len(d) // 2],
-        "cells where the header has 18",
+        "line 4807: the file ends in the middle of this line: it looks cut off. Fetch the file "
+        "again; the copy is incomplete.",
     ),
     "HTML page in place of the file": (
         lambda d: HTML_PAGE,
