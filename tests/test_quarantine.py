@@ -16,6 +16,12 @@ OFFICIAL_2026_05 = "Of Which: Foreign Official\t99990\t2026-05\t6816025\t"
 OFFICIAL_ABOVE_TOTAL = "Of Which: Foreign Official\t99990\t2026-05\t49816025\t"
 
 
+def run_args(release: Path, data_dir: Path) -> list[str]:
+    # A later vintage of the same release date would be refused; use a new date.
+    source = ["--source", str(release), "--release-date", "2026-08-17"]
+    return ["run", *source, "--data-dir", str(data_dir)]
+
+
 def test_corrupt_release_is_quarantined_and_nothing_published(
     shared_tic: Path, backfilled: Path, tmp_path: Path, capsys
 ) -> None:
@@ -29,21 +35,10 @@ def test_corrupt_release_is_quarantined_and_nothing_published(
     release.mkdir()
     text = (shared_tic / "releases" / "2026-07-14" / "slt_table1.txt").read_bytes().decode()
     assert text.count(OFFICIAL_2026_05) == 1
-    # A later vintage of the same release date would be refused; use a new date.
     (release / "slt_table1.txt").write_text(
         text.replace(OFFICIAL_2026_05, OFFICIAL_ABOVE_TOTAL), newline=""
     )
-    code = main(
-        [
-            "run",
-            "--source",
-            str(release),
-            "--release-date",
-            "2026-08-17",
-            "--data-dir",
-            str(data_dir),
-        ]
-    )
+    code = main(run_args(release, data_dir))
 
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert code == 1
@@ -71,15 +66,7 @@ def test_same_bad_bytes_are_not_validated_again(
     (release / "slt_table1.txt").write_text(
         text.replace(OFFICIAL_2026_05, OFFICIAL_ABOVE_TOTAL), newline=""
     )
-    args = [
-        "run",
-        "--source",
-        str(release),
-        "--release-date",
-        "2026-08-17",
-        "--data-dir",
-        str(data_dir),
-    ]
+    args = run_args(release, data_dir)
     assert main(args) == 1
     assert main(args) == 1
     error = capsys.readouterr().err.strip().splitlines()[-1]

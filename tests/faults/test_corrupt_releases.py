@@ -135,6 +135,12 @@ def release_folder(tmp_path: Path, data: bytes) -> Path:
     return folder
 
 
+def run_with(tic, warehouse: Path, tmp_path: Path, data: bytes):
+    """`tic run` on a release folder holding `data` as the July slt_table1.txt."""
+    folder = release_folder(tmp_path, data)
+    return tic("run", "--source", str(folder), "--data-dir", str(warehouse))
+
+
 def failed_errors(data_dir: Path) -> set[tuple[str, str]]:
     """(suite, check_name) of every error check that failed in the newest run."""
     rows = query(
@@ -152,13 +158,7 @@ def test_gate_quarantines_a_corrupted_file_and_publishes_nothing(
     corrupt, suite, check = QUARANTINED[name]
     before = published_state(warehouse)
 
-    result = tic(
-        "run",
-        "--source",
-        str(release_folder(tmp_path, corrupt(original))),
-        "--data-dir",
-        str(warehouse),
-    )
+    result = run_with(tic, warehouse, tmp_path, corrupt(original))
 
     assert result.code == 1
     line = result.error_line("run")
@@ -176,13 +176,7 @@ def test_parser_refuses_an_unreadable_file_and_publishes_nothing(
     corrupt, says = UNPARSEABLE[name]
     before = published_state(warehouse)
 
-    result = tic(
-        "run",
-        "--source",
-        str(release_folder(tmp_path, corrupt(original))),
-        "--data-dir",
-        str(warehouse),
-    )
+    result = run_with(tic, warehouse, tmp_path, corrupt(original))
 
     assert result.code == 1
     line = result.error_line("run")
@@ -199,9 +193,7 @@ def test_new_country_code_is_reported_as_a_warning_and_loaded(
     shows the warning."""
     renumbered = original.replace(AUSTRIA, b"Austria\t10190\t")
 
-    result = tic(
-        "run", "--source", str(release_folder(tmp_path, renumbered)), "--data-dir", str(warehouse)
-    )
+    result = run_with(tic, warehouse, tmp_path, renumbered)
 
     assert result.code == 0, result.stderr[-3000:]
     warnings = query(
