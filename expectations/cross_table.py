@@ -74,9 +74,43 @@ def _grouped(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _part(frame: pl.DataFrame, holder: str, name: str, keys: list[str]) -> pl.DataFrame:
-    return frame.filter(pl.col("holder") == holder).select(
-        *keys, pl.col("usd_millions").alias(name)
+def _whole_and_parts(
+    whole: pl.DataFrame,
+    parts: dict[str, pl.DataFrame],
+    keys: list[str],
+    *,
+    nulls_equal: bool = False,
+) -> pl.DataFrame:
+    """``whole``'s rows with each part's usd_millions as a column named after it, and
+    expected_usd_millions = the parts' sum; rows where a figure is n.a. are left out."""
+    compared = whole
+    for name, part in parts.items():
+        compared = compared.join(
+            part.select(*keys, pl.col("usd_millions").alias(name)), on=keys, nulls_equal=nulls_equal
+        )
+    return compared.drop_nulls(["usd_millions", *parts]).with_columns(
+        expected_usd_millions=pl.sum_horizontal(*parts)
+    )
+
+
+def _identity_result(
+    source: str,
+    check_name: str,
+    compared: pl.DataFrame,
+    tolerance: float | pl.Expr,
+    columns: list[str] = IDENTITY_COLUMNS,
+) -> CheckResult:
+    """Rows whose usd_millions is further than ``tolerance`` from expected_usd_millions fail."""
+    failures = compared.filter(
+        (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > tolerance
+    ).sort("line_number")
+    return result_from_failures(
+        SUITE,
+        check_name,
+        checked_rows=compared.height,
+        failures=failures,
+        file_name=file_name_of(source),
+        columns=columns,
     )
 
 
@@ -86,24 +120,17 @@ def official_plus_private_equals_total(source: str, frame: pl.DataFrame) -> Chec
     grouped = _grouped(frame)
     if grouped.filter(pl.col("holder") == "private").height == 0:
         return None  # the file gives no private part (Table 2, the MFH tables)
-    keys = ["group", "block", "period", "security", "measure"]
-    compared = (
-        grouped.filter(pl.col("holder") == "all")
-        .join(_part(grouped, "official", "official", keys), on=keys)
-        .join(_part(grouped, "private", "private", keys), on=keys)
-        .drop_nulls(["usd_millions", "official", "private"])
-        .with_columns(expected_usd_millions=pl.col("official") + pl.col("private"))
+    holder = pl.col("holder")
+    compared = _whole_and_parts(
+        grouped.filter(holder == "all"),
+        {
+            "official": grouped.filter(holder == "official"),
+            "private": grouped.filter(holder == "private"),
+        },
+        ["group", "block", "period", "security", "measure"],
     )
-    failures = compared.filter(
-        (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > SLT_ROUNDING_MILLIONS
-    ).sort("line_number")
-    return result_from_failures(
-        SUITE,
-        "official_plus_private_equals_total",
-        checked_rows=compared.height,
-        failures=failures,
-        file_name=file_name_of(source),
-        columns=IDENTITY_COLUMNS,
+    return _identity_result(
+        source, "official_plus_private_equals_total", compared, SLT_ROUNDING_MILLIONS
     )
 
 
@@ -150,36 +177,18 @@ def total_equals_long_term_plus_short_term(source: str, frame: pl.DataFrame) -> 
     """Table 3: total Treasuries = long-term + short-term, holdings and net purchases, every row."""
     if source != "slt_table3":
         return None
-    keys = ["period", "country", "country_code", "holder", "row_kind", "measure"]
-    compared = (
-        frame.filter(pl.col("security") == "treasury")
-        .join(
-            frame.filter(pl.col("security") == "treasury_long_term").select(
-                *keys, long_term="usd_millions"
-            ),
-            on=keys,
-            nulls_equal=True,
-        )
-        .join(
-            frame.filter(pl.col("security") == "treasury_short_term").select(
-                *keys, short_term="usd_millions"
-            ),
-            on=keys,
-            nulls_equal=True,
-        )
-        .drop_nulls(["usd_millions", "long_term", "short_term"])
-        .with_columns(expected_usd_millions=pl.col("long_term") + pl.col("short_term"))
+    security = pl.col("security")
+    compared = _whole_and_parts(
+        frame.filter(security == "treasury"),
+        {
+            "long_term": frame.filter(security == "treasury_long_term"),
+            "short_term": frame.filter(security == "treasury_short_term"),
+        },
+        ["period", "country", "country_code", "holder", "row_kind", "measure"],
+        nulls_equal=True,  # aggregate rows have no country code
     )
-    failures = compared.filter(
-        (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > SLT_ROUNDING_MILLIONS
-    ).sort("line_number")
-    return result_from_failures(
-        SUITE,
-        "total_equals_long_term_plus_short_term",
-        checked_rows=compared.height,
-        failures=failures,
-        file_name=file_name_of(source),
-        columns=IDENTITY_COLUMNS,
+    return _identity_result(
+        source, "total_equals_long_term_plus_short_term", compared, SLT_ROUNDING_MILLIONS
     )
 
 
@@ -190,35 +199,18 @@ def official_bills_plus_bonds_notes_equal_official(
     if source not in MFH_SOURCES:
         return None
     official = _grouped(frame.filter(pl.col("holder") == "official"))
-    keys = ["block", "period"]
-    compared = (
-        official.filter(pl.col("security") == "treasury")
-        .join(
-            official.filter(pl.col("security") == "treasury_bills").select(
-                *keys, bills="usd_millions"
-            ),
-            on=keys,
-        )
-        .join(
-            official.filter(pl.col("security") == "treasury_bonds_notes").select(
-                *keys, bonds_notes="usd_millions"
-            ),
-            on=keys,
-        )
-        .drop_nulls(["usd_millions", "bills", "bonds_notes"])
-        .with_columns(expected_usd_millions=pl.col("bills") + pl.col("bonds_notes"))
+    security = pl.col("security")
+    compared = _whole_and_parts(
+        official.filter(security == "treasury"),
+        {
+            "bills": official.filter(security == "treasury_bills"),
+            "bonds_notes": official.filter(security == "treasury_bonds_notes"),
+        },
+        ["block", "period"],
     )
-    tolerance = 3 * MFH_ROUNDING_PER_FIGURE_MILLIONS
-    failures = compared.filter(
-        (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > tolerance
-    ).sort("line_number")
-    return result_from_failures(
-        SUITE,
-        "official_bills_plus_bonds_notes_equal_official",
-        checked_rows=compared.height,
-        failures=failures,
-        file_name=file_name_of(source),
-        columns=IDENTITY_COLUMNS,
+    tolerance = 3 * MFH_ROUNDING_PER_FIGURE_MILLIONS  # three rounded figures
+    return _identity_result(
+        source, "official_bills_plus_bonds_notes_equal_official", compared, tolerance
     )
 
 
@@ -248,15 +240,11 @@ def countries_plus_all_other_equal_grand_total(
         expected_usd_millions=pl.col("parts_usd_millions"),
         tolerance=(pl.col("parts") + 1) * MFH_ROUNDING_PER_FIGURE_MILLIONS,
     )
-    failures = compared.filter(
-        (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > pl.col("tolerance")
-    ).sort("line_number")
-    return result_from_failures(
-        SUITE,
+    return _identity_result(
+        source,
         "countries_plus_all_other_equal_grand_total",
-        checked_rows=compared.height,
-        failures=failures,
-        file_name=file_name_of(source),
+        compared,
+        pl.col("tolerance"),
         columns=[*IDENTITY_COLUMNS, "parts", "tolerance"],
     )
 
