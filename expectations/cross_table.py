@@ -160,16 +160,7 @@ def official_not_above_total(source: str, frame: pl.DataFrame) -> CheckResult | 
         checked_rows=compared.height,
         failures=failures,
         file_name=file_name_of(source),
-        columns=[
-            "line_number",
-            "country",
-            "period",
-            "security",
-            "holder",
-            "measure",
-            "usd_millions",
-            "total_usd_millions",
-        ],
+        columns=[*EXAMPLE_COLUMNS, "total_usd_millions"],
     )
 
 

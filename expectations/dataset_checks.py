@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from expectations.common import file_name_of, month_index_expr, result_from_failures
+from expectations.common import (
+    EXAMPLE_COLUMNS,
+    file_name_of,
+    month_index_expr,
+    result_from_failures,
+)
 from expectations.results import WARNING, CheckResult
 from expectations.settings import (
     KEY_COLUMNS,
@@ -129,16 +134,7 @@ def amounts_not_off_by_factor_1000(source: str, frame: pl.DataFrame) -> CheckRes
         checked_rows=checked.height,
         failures=outliers,
         file_name=file_name_of(source),
-        columns=[
-            "line_number",
-            "country",
-            "period",
-            "security",
-            "holder",
-            "measure",
-            "usd_millions",
-            "series_median",
-        ],
+        columns=[*EXAMPLE_COLUMNS, "series_median"],
     )
 
 
