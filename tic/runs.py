@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import duckdb
+import polars as pl
 
 
 @dataclass
@@ -68,6 +69,24 @@ def insert_validation(con: duckdb.DuckDBPyConnection, run_id: str, report) -> No
         for r in report.results
     ]
     if rows:
-        con.executemany(
-            "insert into internal.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-        )
+        # One insert of a frame: executemany costs about a millisecond per row in DuckDB.
+        frame = pl.DataFrame(rows, schema=VALIDATION_SCHEMA, orient="row")
+        con.register("validation_rows", frame.to_arrow())
+        try:
+            con.execute("insert into internal.validation_results select * from validation_rows")
+        finally:
+            con.unregister("validation_rows")
+
+
+# The columns of internal.validation_results, in order.
+VALIDATION_SCHEMA = {
+    "run_id": pl.Utf8,
+    "release_date": pl.Date,
+    "suite": pl.Utf8,
+    "check_name": pl.Utf8,
+    "severity": pl.Utf8,
+    "success": pl.Boolean,
+    "checked_rows": pl.Int64,
+    "failed_rows": pl.Int64,
+    "examples": pl.Utf8,
+}

@@ -43,7 +43,7 @@ def create_objects(con: duckdb.DuckDBPyConnection, *, refresh: bool) -> None:
     also rebuild the materialised latest-vintage tables."""
     exists = con.execute(
         "select count(*) from duckdb_tables() "
-        "where schema_name = 'internal' and table_name = 'holdings_latest'"
+        "where schema_name = 'internal' and table_name = 'latest_winner'"
     ).fetchone()[0]
     for name, text in sql_scripts():
         if name != REFRESH_SCRIPT or refresh or not exists:

@@ -1,11 +1,23 @@
--- The latest vintage, materialised once per publish so analyst queries stay fast.
-create or replace table internal.holdings_latest as
-select * from holdings_as_of(date '9999-12-31')
-order by security, country, period;
+-- The latest vintage's winning source per (period, security[, measure]) group, once per
+-- publish: a few thousand rows. The holdings and flows views read the vintage store through it.
+create or replace table internal.latest_winner as
+select
+    versions.dataset,
+    versions.period,
+    versions.security,
+    case when versions.dataset = 'flows' then versions.measure end as measure,
+    min(precedence.source_rank) as source_rank,
+from internal.observation_versions as versions
+join internal.source_precedence as precedence using (source)
+where
+    versions.superseded_by is null
+    and versions.dataset in ('holdings', 'flows')
+    and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+group by all;
 
-create or replace table internal.flows_latest as
-select * from flows_as_of(date '9999-12-31')
-order by security, measure, country, period;
+-- Warehouses built before the latest vintage became views held it as tables.
+drop table if exists internal.holdings_latest;
+drop table if exists internal.flows_latest;
 
 -- A revision pairs a version with the one it superseded (same value key, superseded_by =
 -- the newer version's release): a join on the few superseded rows, not a window over all rows.
