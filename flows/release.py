@@ -18,6 +18,7 @@ from tic.calendar import load_calendar
 from tic.failpoints import crash_point
 from tic.fetch import TREASURY_BASE_URL, FetchError
 from tic.lock import run_lock
+from tic.memory import give_back_free_memory
 from tic.pipeline import ReleaseError, ReleaseFile
 from tic.quarantine import already_quarantined, quarantine_release
 from tic.runs import RunRecord, insert_run, insert_validation
@@ -147,12 +148,14 @@ def _release_steps(source, release_date, paths: DataPaths, run: RunRecord, logge
         run.report_path = earlier["folder"]
         _record(paths, run.finish("quarantined", message))
         raise ReleaseRejected(message)
+    give_back_free_memory()  # what the previous release of a backfill left behind
     frames = parse_release(new_files)
     calendar = load_calendar()
     release_date = pipeline.resolve_release_date(release_date, source, frames, calendar)
     run.release_date = release_date
     current = pipeline.current_values(paths.database, release_date, replacing=set(frames))
     report = validate_release(frames, release_date, current, calendar)
+    give_back_free_memory()  # the gate's pandas copies
     run.validation_summary = report.summary()
     if not report.passed:
         report_path = quarantine_release(
