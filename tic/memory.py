@@ -10,9 +10,9 @@ import gc
 def give_back_free_memory() -> None:
     """Collect garbage and ask glibc to return free heap pages (malloc_trim).
 
-    glibc keeps freed memory for reuse, so the frames of one release (parsed, validated as
-    pandas, loaded) left a backfill's resident size about 300 MB higher at each next release.
-    A no-op where glibc is absent (macOS, musl).
+    glibc keeps freed memory for reuse: what one release of a backfill freed (mostly Python
+    objects and the gate's pandas copies) left the resident size 300-400 MB higher at the next.
+    Where glibc is absent (macOS, musl) only the garbage collection runs.
     """
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):

@@ -190,6 +190,8 @@ def current_values(
     a same-day reload replaces the earlier copy of that release (warehouse.load undoes it), so
     it must be judged against the release before it, not against that copy.
     """
+    if replacing and release_date is None:
+        raise ValueError("current_values: replacing sources needs the release_date they replace")
     if not database.exists():
         return {}
     con = duckdb.connect(str(database), read_only=True)

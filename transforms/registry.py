@@ -26,7 +26,7 @@ class FileFamily:
                 "this is an HTML page, not the Treasury's text file",
                 "An error or maintenance page was saved in its place; fetch the file again.",
             )
-        if data and not data.endswith(b"\n"):
+        if data and not data.endswith((b"\n", b"\r")):
             # Every Treasury text file ends with a line break: without one the file was cut short,
             # and the last number may be cut too (12345 read as 123).
             last_line = data.count(b"\n") + 1

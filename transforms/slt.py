@@ -7,7 +7,6 @@ signature: the columns after ``date`` must be exactly the ones this module maps,
 from __future__ import annotations
 
 import io
-import re
 
 import polars as pl
 
@@ -24,7 +23,6 @@ from transforms.common import (
 
 KEY_COLUMNS = ("country", "country_code", "date")
 
-_DATA_DATE = re.compile(r"\d{4}-\d{2}")  # the date cell of a data row: 2026-05
 _POS, _NET, _VAL = "holdings", "net_purchases", "valuation_change"
 
 
@@ -120,11 +118,11 @@ def _data_block(lines: list[Line], start: int) -> list[Line]:
 
 
 def _data_row_follows(lines: list[Line], start: int) -> bool:
-    """True when the next non-blank line is a data row (its third cell is a YYYY-MM date)."""
+    """True when the next non-blank line has a cell filled beyond its first: a data row, even a
+    malformed one (which then fails loudly). Note lines fill only the first cell."""
     for line in lines[start:]:
         if not is_blank(line):
-            cells = line.cells()
-            return len(cells) > 2 and _DATA_DATE.fullmatch(cells[2].strip()) is not None
+            return any(cell.strip() for cell in line.cells()[1:])
     return False
 
 

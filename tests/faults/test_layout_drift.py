@@ -217,6 +217,18 @@ def test_a_cell_that_is_not_a_number_is_refused(original: bytes) -> None:
         parse_file(JULY_FILE, with_row(original, 2000, garble))
 
 
+def test_a_malformed_row_after_a_blank_line_is_refused_not_dropped(original: bytes) -> None:
+    """A blank line inside the data does not hide the rows after it: a broken date just after
+    it is refused, naming its line, instead of ending the data block there."""
+
+    def bad_date(cells: list[bytes]) -> list[bytes]:
+        return [*cells[:2], b"2021-2", *cells[3:]]
+
+    split = insert_lines(with_row(original, 4000, bad_date), 4000, [b""])
+    with pytest.raises(ParseError, match=f"{JULY_FILE} line 4001: date '2021-2' is not YYYY-MM"):
+        parse_file(JULY_FILE, split)
+
+
 # -- through `tic run`: what the operator sees, and what is (not) published ---------------------
 
 
