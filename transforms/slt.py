@@ -133,6 +133,17 @@ def parse_slt(text: str, source: str, file_name: str) -> pl.DataFrame:
     block = _data_block(lines, header + 1)
     if not block:
         raise ParseError(file_name, lines[header].number + 1, "no data rows after the header")
+    last = block[-1].number
+    if not any(line.number > last and not is_blank(line) for line in lines):
+        # Every SLT table closes with notes and column definitions; a file cut at a line end
+        # inside the data would otherwise load as complete on a first load.
+        raise ParseError(
+            file_name,
+            last,
+            "the file ends with this data row, without the notes and definitions that close "
+            "every SLT table: it looks cut off",
+            "Fetch the file again; the copy is incomplete.",
+        )
     value_columns = list(SLT_COLUMNS[source])
     names = [*KEY_COLUMNS, *value_columns]
     for line in block:

@@ -50,6 +50,12 @@ def manifest_sha256(shared_tic: Path) -> dict[tuple[str, str], str]:
     return {tuple(f["path"].split("/")[1:3]): f["sha256"] for f in files}
 
 
+def without_lines(data: bytes, first: int, last: int) -> bytes:
+    """A CRLF file without its 1-based lines first..last (rows lost, the file otherwise whole)."""
+    lines = data.split(b"\r\n")
+    return b"\r\n".join(lines[: first - 1] + lines[last:])
+
+
 # -- warehouses ----------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from tests.faults.conftest import (
     content_state,
     newest_run,
     published_state,
+    without_lines,
 )
 from transforms.common import ParseError
 from transforms.registry import parse_file
@@ -261,12 +262,6 @@ def test_run_refuses_a_changed_header_and_keeps_the_warehouse(
     )
     assert published_state(warehouse) == before
     assert newest_run(warehouse)[0] == "failed"
-
-
-def without_lines(data: bytes, first: int, last: int) -> bytes:
-    """Drop 1-based lines first..last."""
-    lines = lines_of(data)
-    return CRLF.join(lines[: first - 1] + lines[last:])
 
 
 def test_run_quarantines_a_file_that_lost_rows(
