@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import requests
 import urllib3
 
-from transforms.sniff import looks_like_html
+from transforms.sniff import ends_with_line_break, looks_like_html
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,7 @@ def _check_body(body: bytes, url: str, name: str) -> None:
     if looks_like_html(body):
         what = "the server sent an HTML page instead of the file (maintenance or error page?)"
         raise FetchError(name, url, what, "open the URL in a browser; re-run when the site is back")
-    if not body.endswith((b"\n", b"\r")):
+    if not ends_with_line_break(body):
         # Every TIC text file ends with a line break; a body without one was cut short, e.g. by
         # a Content-Length smaller than the file. (A cut at a line end passes here; the gate's
         # row counts catch it when the warehouse holds an earlier copy.)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.common import ParseError, decode_text
-from transforms.sniff import looks_like_html
+from transforms.sniff import ends_with_line_break, looks_like_html
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class FileFamily:
                 "this is an HTML page, not the Treasury's text file",
                 "An error or maintenance page was saved in its place; fetch the file again.",
             )
-        if data and not data.endswith((b"\n", b"\r")):
+        if data and not ends_with_line_break(data):
             # Every Treasury text file ends with a line break: without one the file was cut short,
             # and the last number may be cut too (12345 read as 123).
             last_line = data.count(b"\n") + 1
