@@ -359,24 +359,16 @@ async def _read_and_delete(name: str):
 # -- freshness --------------------------------------------------------------------------------
 
 CALENDAR = pl.DataFrame(
-    {
-        "release_date": [
-            date(2025, 9, 18),
-            date(2025, 11, 18),
-            date(2025, 11, 18),
-            date(2025, 12, 18),
-            date(2026, 5, 18),
-            date(2026, 6, 18),
-        ],
-        "data_month": [
-            date(2025, 7, 1),
-            date(2025, 8, 1),
-            date(2025, 9, 1),
-            date(2025, 10, 1),
-            date(2026, 3, 1),
-            date(2026, 4, 1),
-        ],
-    }
+    [  # (release_date, data_month); 2025-11-18 carried two months after the shutdown
+        (date(2025, 9, 18), date(2025, 7, 1)),
+        (date(2025, 11, 18), date(2025, 8, 1)),
+        (date(2025, 11, 18), date(2025, 9, 1)),
+        (date(2025, 12, 18), date(2025, 10, 1)),
+        (date(2026, 5, 18), date(2026, 3, 1)),
+        (date(2026, 6, 18), date(2026, 4, 1)),
+    ],
+    schema=["release_date", "data_month"],
+    orient="row",
 )
 
 
