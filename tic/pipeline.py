@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -182,7 +183,7 @@ def resolve_release_date(
 
 
 def current_values(
-    database: Path, release_date: date | None = None, replacing: set[str] = frozenset()
+    database: Path, release_date: date | None = None, replacing: Collection[str] = ()
 ) -> dict[str, pl.DataFrame]:
     """The warehouse's values per source that a release will be compared with.
 
