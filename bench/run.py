@@ -168,8 +168,8 @@ def machine() -> dict[str, Any]:
 
 IMPORTS = (
     ("python start-up", "pass"),
-    ("import tic.cli", "import tic.cli"),
-    ("import tic.pipeline", "import tic.pipeline"),
+    ("import cli.main", "import cli.main"),
+    ("import tic.source.collect", "import tic.source.collect"),
     ("import flows.release (prefect)", "import flows.release"),
     ("import prefect.server.api.server", "import prefect.server.api.server"),
     ("import great_expectations", "import great_expectations"),
@@ -448,7 +448,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def tic_command() -> list[str]:
     script = Path(sys.executable).parent / "tic"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "tic.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,8 @@
 
 ``Stopwatch.install()`` wraps the functions the release flow calls (in the modules that define
 them and where flows/release.py bound them by name) so that every call adds its duration to a
-named stage; production code is not edited. ``plain_release`` runs the steps of
-flows/release.py ``_release_steps`` without Prefect; running the real flows while the stopwatch
+named stage; production code is not edited. ``plain_release`` is
+``tic.run.release.run_release`` with its plain steps; running the real flows while the stopwatch
 is installed gives the Prefect overhead as flow time minus the sum of the stages.
 """
 
@@ -101,32 +101,44 @@ class Stopwatch:
     def install(self) -> Stopwatch:
         import expectations.gate
         import expectations.report
-        import tic.calendar
-        import tic.pipeline
-        import tic.runs
+        import tic.ops.calendar
+        import tic.run.quarantine
+        import tic.run.release as release
+        import tic.run.steps as steps
         import transforms.registry
+        import warehouse.load
         import warehouse.publish as publish
+        import warehouse.runs
 
-        release = sys.modules.get("flows.release")  # wrapped too when the flows are imported
-        also = [release] if release is not None else []
-        pipeline = tic.pipeline
-        self.wrap([pipeline], "collect_directory", "fetch")
-        self.wrap([pipeline], "collect_http", "fetch")
-        self.wrap([pipeline], "archive_files", "archive")
-        self.wrap([pipeline], "select_new", "select_new")
-        self.wrap([pipeline], "resolve_release_date", "resolve_release_date")
-        self.wrap([pipeline], "current_values", "current_values")
-        self.wrap([pipeline], "load_into", "load")
-        self.wrap([pipeline], "apply_file", lambda con, day, load: f"load/apply/{load.source}")
-        self.wrap([tic.calendar, *also], "load_calendar", "calendar")
+        # Steps are looked up on the module by the Steps dataclass defaults at import time,
+        # so wrap the functions the default steps object holds, and the module names.
+        self.wrap([steps], "fetch_release", "fetch")
+        self.wrap([steps], "archive_release", "archive")
+        self.wrap([release], "loaded_copies", "select_new")
+        self.wrap([steps], "resolve_release_date", "resolve_release_date")
+        self.wrap([release], "current_values", "current_values")
+        self.wrap([steps, warehouse.load], "load_release", "load")
+        self.wrap([warehouse.load], "apply_file", lambda con, day, load: f"load/apply/{load.source}")
+        self.wrap([tic.ops.calendar, release], "load_calendar", "calendar")
         self.wrap([expectations.gate], "run_gate", "validate")
-        self.wrap([expectations.report, *also], "write_report", "report")
-        self.wrap([tic.runs, *also], "insert_run", "runlog")
-        self.wrap([tic.runs, *also], "insert_validation", "runlog")
+        self.wrap([expectations.report], "write_report", "report")
+        self.wrap([warehouse.runs, steps, release], "insert_run", "runlog")
+        self.wrap([warehouse.runs, steps, release], "insert_validation", "runlog")
+        self.patch(
+            release,
+            "PLAIN_STEPS",
+            release.Steps(
+                fetch=steps.fetch_release,
+                archive=steps.archive_release,
+                parse=steps.parse_release,
+                validate=steps.validate_release,
+                publish=steps.publish_release,
+            ),
+        )
         family = transforms.registry.FileFamily
         by_family = self.timed(lambda fam, data: f"parse/{fam.source}", family.parse)
         self.patch(family, "parse", by_family)
-        self._install_publish(publish, also)
+        self._install_publish(publish, [release, steps])
         return self
 
     def _install_publish(self, publish: types.ModuleType, also: list[Any]) -> None:
@@ -137,7 +149,7 @@ class Stopwatch:
             lambda con, *, refresh: "publish/refresh" if refresh else "publish/create_objects",
         )
         self.wrap([publish], "_export_parquet", "publish/parquet_export")
-        self.wrap([publish], "_fsync", "publish/fsync")
+        self.wrap([publish], "fsync_path", "publish/fsync")
         self.wrap([publish], "_swap_parquet_link", "publish/rename")
         self.wrap([publish], "_remove_old_snapshots", "publish/cleanup")
         self.wrap([publish], "_remove_leftovers", "publish/cleanup")
@@ -239,59 +251,21 @@ class GateTimings:
 
 
 def plain_release(source: str, release_date: date | None, data_dir: Path) -> str:
-    """flows/release.py _release_steps without Prefect, through the (wrapped) module functions.
-    Returns the outcome: loaded | nothing_new."""
-    import expectations.gate
-    import expectations.report
-    import tic.calendar
-    import tic.runs
-    import warehouse.publish as publish
-    from tic import pipeline
-    from tic.archive import RawArchive
-    from tic.lock import run_lock
-    from tic.settings import data_paths
+    """The release run without Prefect (tic.run.release.run_release with its plain steps)."""
+    from tic.run.release import run_release
+    from tic.settings import load_settings
 
-    paths = data_paths(data_dir)
-    with run_lock(paths.lock):
-        publish.reconcile_parquet(paths)
-        run = tic.runs.RunRecord(run_id=f"bench-{uuid.uuid4().hex[:8]}", flow="bench")
-        if pipeline.is_url(source):
-            files = pipeline.collect_http(source, RawArchive(paths.raw))
-        else:
-            files = pipeline.collect_directory(Path(source))
-        pipeline.archive_files(RawArchive(paths.raw), files, release_date)
-        new_files = pipeline.select_new(paths.database, files, release_date)
-        if not new_files:
-            with publish.writable_copy(paths, data_changed=False) as con:
-                tic.runs.insert_run(con, run.finish("nothing_new", "nothing new"))
-            return "nothing_new"
-        frames = pipeline.parse_files(new_files)
-        calendar = tic.calendar.load_calendar()
-        release_date = pipeline.resolve_release_date(release_date, source, frames, calendar)
-        run.release_date = release_date
-        current = pipeline.current_values(paths.database, release_date, replacing=set(frames))
-        report = expectations.gate.run_gate(
-            frames, release_date=release_date, current=current, calendar=calendar
-        )
-        if not report.passed:
-            raise RuntimeError(
-                f"release {release_date} failed validation: {report.failure_message()}"
-            )
-        expectations.report.write_report(report, paths.reports / f"{release_date}-{run.run_id}")
-        status = "passed_with_warnings" if report.warnings else "passed"
-        with publish.writable_copy(paths) as con:
-            summary = pipeline.load_into(con, release_date, new_files, frames, status)
-            run.rows_loaded = summary.rows_loaded
-            tic.runs.insert_validation(con, run.run_id, report)
-            tic.runs.insert_run(con, run.finish("loaded", f"loaded {release_date}"))
-        return "loaded"
-
-
-def release_folders(releases: Path) -> list[Path]:
-    return sorted(p for p in releases.iterdir() if p.is_dir() and len(p.name) == 10)
+    result = run_release(
+        source, load_settings(data_dir=data_dir), release_date=release_date, flow="bench"
+    )
+    if result.outcome == "quarantined":
+        raise RuntimeError(result.message)
+    return result.outcome
 
 
 def plain_backfill(releases: Path, data_dir: Path) -> list[str]:
+    from tic.run.release import release_folders
+
     return [
         plain_release(str(folder), date.fromisoformat(folder.name), data_dir)
         for folder in release_folders(releases)

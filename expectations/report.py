@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from expectations.results import ERROR, CheckResult, GateReport, describe_example
+from tic.files import write_atomic
 
 _STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2em; color: #222; }
@@ -26,8 +27,7 @@ def write_report(report: GateReport, directory: Path) -> Path:
     """Write ``validation-<release_date>.html`` into ``directory`` and return its path."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"validation-{report.release_date.isoformat()}.html"
-    path.write_text(render(report), encoding="utf-8")
-    return path
+    return write_atomic(path, render(report))
 
 
 def render(report: GateReport) -> str:

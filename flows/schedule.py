@@ -11,14 +11,13 @@ the dry run needs Prefect's schedule arithmetic and nothing else, and never call
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from tic.settings import DATA_DIR_ENV, data_paths
+from tic.settings import Settings
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -27,7 +26,6 @@ DEPLOYMENT_NAME = "tic-monthly"
 FLOW_NAME = "tic-release"  # flows.release.release_flow's name; a test keeps the two equal
 ENTRYPOINT = "flows/release.py:release_flow"
 TIMEZONE = "America/New_York"  # the Treasury publishes at 4:00 p.m. Washington time
-SOURCE_ENV = "TIC_SOURCE"
 
 # Why these times: a release appears at 4:00 p.m. Eastern on a business day, usually
 # mid-month, but the date moves (a shutdown merged August and September 2025 into 2025-11-18),
@@ -46,15 +44,13 @@ CRON_MEANINGS = {
 }
 
 
-def deployment_parameters() -> dict[str, Any]:
+def deployment_parameters(settings: Settings) -> dict[str, Any]:
     """release_flow's parameters: $TIC_SOURCE (default the Treasury site) and $TIC_DATA_DIR
     (default ./data), folders made absolute so runs do not depend on their working directory."""
-    from tic.fetch import TREASURY_BASE_URL
-
-    source = os.environ.get(SOURCE_ENV) or TREASURY_BASE_URL
+    source = settings.source
     if not source.startswith(("http://", "https://")):
         source = str(Path(source).resolve())
-    return {"source": source, "data_dir": str(data_paths(os.environ.get(DATA_DIR_ENV)).root)}
+    return {"source": source, "data_dir": str(settings.paths.root)}
 
 
 def next_run_times(n: int = 5, after: datetime | None = None) -> list[datetime]:
@@ -90,21 +86,21 @@ def _concurrency_limit():
     return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 
 
-def build_deployment() -> RunnerDeployment:
+def build_deployment(settings: Settings) -> RunnerDeployment:
     """The `tic-monthly` deployment of release_flow, with its schedules and parameters."""
     from flows.release import release_flow
 
     return release_flow.to_deployment(
         name=DEPLOYMENT_NAME,
         schedules=_schedules(),
-        parameters=deployment_parameters(),
+        parameters=deployment_parameters(settings),
         concurrency_limit=_concurrency_limit(),
         description="Poll the Treasury's TIC documents and load any new release as a vintage.",
         tags=["tic"],
     )
 
 
-def describe(now: datetime | None = None) -> str:
+def describe(settings: Settings, now: datetime | None = None) -> str:
     """The dry-run text: deployment, flow, schedules with their time zone, parameters and the
     next five run times."""
     lines = [
@@ -114,7 +110,7 @@ def describe(now: datetime | None = None) -> str:
         *(f"  {cron:26} {CRON_MEANINGS[cron]}" for cron in CRONS),
         "concurrency: 1 run at a time; a poll due while a run is going is cancelled",
         "parameters:",
-        *(f"  {name}: {value}" for name, value in deployment_parameters().items()),
+        *(f"  {name}: {value}" for name, value in deployment_parameters(settings).items()),
         f"next 5 runs ({TIMEZONE}):",
         *(f"  {t:%a %Y-%m-%d %H:%M %Z} ({_utc(t)})" for t in next_run_times(5, now)),
     ]
@@ -139,10 +135,10 @@ NO_SERVER = (
 )
 
 
-def serve(dry_run: bool) -> int:
+def serve(settings: Settings, dry_run: bool) -> int:
     """Serve the deployment until Ctrl-C, or with dry_run print it and return at once."""
     if dry_run:
-        print(describe())
+        print(describe(settings))
         api = prefect_api_url()
         print(
             f"prefect api: {api} (not contacted)"
@@ -157,5 +153,5 @@ def serve(dry_run: bool) -> int:
     import prefect
 
     # limit=1: this process runs one flow at a time, whatever the server asks.
-    prefect.serve(build_deployment(), limit=1)
+    prefect.serve(build_deployment(settings), limit=1)
     return 0

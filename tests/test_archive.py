@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tic.archive import ArchiveError, RawArchive
+from tic.source.archive import ArchiveError, RawArchive
 
 URL = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/slt_table3.txt"
 OTHER_URL = URL.replace("slt_table3", "slt_table1")

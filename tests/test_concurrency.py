@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, query
-from tic.lock import RunInProgress, run_lock
+from tic.ops.lock import RunInProgress, run_lock
 from tic.settings import DataPaths
 
 pytestmark = pytest.mark.prefect
@@ -41,7 +41,7 @@ def cli_run(release_folder: Path, data_dir: Path) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "tic.cli",
+            "cli.main",
             "run",
             "--source",
             str(release_folder),
@@ -96,14 +96,16 @@ def test_two_release_flows_at_once_load_the_release_once(
     import flows.release
 
     loser_done = threading.Event()
-    reconcile = flows.release.reconcile_parquet
+    import tic.run.release
+
+    reconcile = tic.run.release.reconcile_parquet
 
     def reconcile_after_the_other_run(paths: DataPaths) -> None:
         # Called first thing under the lock: wait here until the other run has tried it.
         assert loser_done.wait(timeout=120), "the second run never reached the lock"
         reconcile(paths)
 
-    monkeypatch.setattr(flows.release, "reconcile_parquet", reconcile_after_the_other_run)
+    monkeypatch.setattr(tic.run.release, "reconcile_parquet", reconcile_after_the_other_run)
     start = threading.Barrier(2)
     outcomes: dict[int, object] = {}
 

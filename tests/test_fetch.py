@@ -21,8 +21,8 @@ from tests.support.http_server import (
     Truncated,
     WrongContentLength,
 )
-from tic.archive import RawArchive
-from tic.fetch import MAX_RETRY_AFTER_S, FetchError, fetch_file, new_session
+from tic.source.archive import RawArchive
+from tic.source.fetch import MAX_RETRY_AFTER_S, FetchError, fetch_file, new_session
 
 FAST = {"timeout": (1.0, 1.0), "backoff_s": 0.5}
 JUNE = "2026-06-18"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from cli.main import main
 from tests.conftest import query
 from tests.test_release_flow import fingerprint
-from tic.cli import main
 
 # Line 7248 of the real 2026-07-14 slt_table1.txt: Foreign Official, 2026-05, first value is
 # its holdings of all U.S. long-term securities (6,816,025); the Grand Total is 39,173,511.

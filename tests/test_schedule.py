@@ -17,7 +17,8 @@ import yaml
 
 from flows import schedule
 from tests.conftest import ROOT
-from tic.freshness import freshness, max_days_overdue_setting
+from tic.ops.freshness import freshness
+from tic.settings import Settings, SettingsError, load_settings
 
 NEW_YORK = ZoneInfo("America/New_York")
 POLL_CRON = "5,20,35,50 16-18 * * 1-5"
@@ -96,7 +97,7 @@ def test_serve_dry_run_prints_the_deployment_without_a_server(tmp_path: Path) ->
     data_dir = tmp_path / "warehouse"
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "tic.cli", "serve", "--dry-run"],
+        [sys.executable, "-m", "cli.main", "serve", "--dry-run"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -131,7 +132,7 @@ def test_serve_without_a_prefect_server_refuses_at_once(tmp_path: Path) -> None:
     """`tic serve` with no PREFECT_API_URL exits 2 and says to start a Prefect server, because
     Prefect's temporary server never runs the scheduler (the deployment would never run)."""
     done = subprocess.run(
-        [sys.executable, "-m", "tic.cli", "serve"],
+        [sys.executable, "-m", "cli.main", "serve"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -173,10 +174,9 @@ def test_serve_hands_the_deployment_to_prefect_serve(
 
     served = []
     monkeypatch.setattr(prefect, "serve", lambda *d, **kw: served.append((d, kw)))
-    monkeypatch.setenv("TIC_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TIC_SOURCE", "http://127.0.0.1:9/tic/")
+    settings = Settings(data_dir=tmp_path, source="http://127.0.0.1:9/tic/")
     with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
-        assert schedule.serve(dry_run=False) == 0
+        assert schedule.serve(settings, dry_run=False) == 0
     [(deployments, options)] = served
     [deployment] = deployments
     assert deployment.name == "tic-monthly" and deployment.flow_name == "tic-release"
@@ -200,8 +200,7 @@ def test_deployment_registers_and_the_server_schedules_its_runs(
 
     from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
-    monkeypatch.setenv("TIC_DATA_DIR", str(tmp_path))
-    deployment_id = schedule.build_deployment().apply()
+    deployment_id = schedule.build_deployment(Settings(data_dir=tmp_path)).apply()
     try:
         with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0}):  # a server error fails fast
             deployment, runs = asyncio.run(_read_back(deployment_id))
@@ -452,7 +451,7 @@ def test_freshness_before_the_calendar_starts() -> None:
 
 def test_shipped_calendar_has_the_merged_release() -> None:
     """The shipped calendar gives 2025-11-18 both August and September 2025."""
-    from tic.calendar import load_calendar
+    from tic.ops.calendar import load_calendar
 
     merged = load_calendar().filter(pl.col("release_date") == date(2025, 11, 18))
     assert sorted(merged["data_month"].to_list()) == [date(2025, 8, 1), date(2025, 9, 1)]
@@ -461,21 +460,23 @@ def test_shipped_calendar_has_the_merged_release() -> None:
 def test_max_days_overdue_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """TIC_MAX_DAYS_OVERDUE sets the limit (default 3) and a bad value says what is wrong."""
     monkeypatch.delenv("TIC_MAX_DAYS_OVERDUE", raising=False)
-    assert max_days_overdue_setting() == 3
+    assert load_settings().max_days_overdue == 3
     monkeypatch.setenv("TIC_MAX_DAYS_OVERDUE", "7")
-    assert max_days_overdue_setting() == 7
+    assert load_settings().max_days_overdue == 7
     monkeypatch.setenv("TIC_MAX_DAYS_OVERDUE", "a week")
-    with pytest.raises(ValueError, match="TIC_MAX_DAYS_OVERDUE"):
-        max_days_overdue_setting()
+    with pytest.raises(SettingsError, match="TIC_MAX_DAYS_OVERDUE='a week'"):
+        load_settings()
+    monkeypatch.setenv("TIC_MAX_DAYS_OVERDUE", "-1")
+    with pytest.raises(SettingsError, match="TIC_MAX_DAYS_OVERDUE='-1'"):
+        load_settings()
 
 
 def test_status_reports_freshness_without_a_warehouse(tmp_path: Path) -> None:
     """`tic status` on an empty data directory says nothing is loaded and, five days after the
     2026-06-18 release, that it is overdue."""
-    from tic.settings import DataPaths
     from warehouse.status import status_text
 
-    text = status_text(DataPaths(tmp_path), today=date(2026, 6, 23))
+    text = status_text(Settings(data_dir=tmp_path), today=date(2026, 6, 23))
     assert "no warehouse" in text
     assert "freshness on 2026-06-23 (America/New_York): OVERDUE" in text
     assert "release 2026-06-18 (data month 2026-04)" in text
@@ -487,16 +488,13 @@ def test_status_reports_freshness_of_the_backfilled_warehouse(
 ) -> None:
     """With the real releases up to 2026-07-14 loaded, `tic status` is up to date on 2026-07-20
     and, with TIC_MAX_DAYS_OVERDUE=5, calls 2026-08-17 overdue on 2026-08-24."""
-    from tic.settings import DataPaths
     from warehouse.status import status_text
 
-    monkeypatch.delenv("TIC_MAX_DAYS_OVERDUE", raising=False)
-    on_time = status_text(DataPaths(backfilled), today=date(2026, 7, 20))
+    on_time = status_text(Settings(data_dir=backfilled), today=date(2026, 7, 20))
     assert (
         "freshness on 2026-07-20 (America/New_York): up to date: release 2026-07-14 "
         "(data month 2026-05) is loaded"
     ) in on_time
-    monkeypatch.setenv("TIC_MAX_DAYS_OVERDUE", "5")
-    late = status_text(DataPaths(backfilled), today=date(2026, 8, 24))
+    late = status_text(Settings(data_dir=backfilled, max_days_overdue=5), today=date(2026, 8, 24))
     assert "OVERDUE: release 2026-08-17 (data month 2026-06) is not loaded 7 days" in late
     assert "allowed 5" in late and "latest loaded 2026-07-14" in late

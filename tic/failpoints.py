@@ -1,7 +1,7 @@
 """Fail points for crash tests: TIC_CRASH_AT=<name> kills the process there with SIGKILL.
 
-Unset in normal runs (one dictionary lookup per point). Tests use it to prove that a run
-killed at any stage leaves the published warehouse as it was.
+The run arms the point named by its settings (``Settings.crash_at``); unset in normal runs.
+Tests use it to prove that a run killed at any stage leaves the published warehouse as it was.
 """
 
 from __future__ import annotations
@@ -21,6 +21,17 @@ FAIL_POINTS = (
 )
 
 
+_armed: str | None = None
+
+
+def arm(name: str | None) -> None:
+    """Die at the fail point ``name`` from now on (None disarms)."""
+    global _armed
+    if name is not None and name not in FAIL_POINTS:
+        raise ValueError(f"{CRASH_ENV}={name!r} is not a fail point: {', '.join(FAIL_POINTS)}")
+    _armed = name
+
+
 def crash_point(name: str) -> None:
-    if os.environ.get(CRASH_ENV) == name:
+    if _armed == name:
         os.kill(os.getpid(), signal.SIGKILL)

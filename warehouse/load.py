@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
+from typing import Literal
 
 import duckdb
 import polars as pl
 
+from tic.failpoints import crash_point
+
 VALUE_KEY = ("source", "dataset", "period", "country", "row_kind", "security", "holder", "measure")
 STORED_COLUMNS = (*VALUE_KEY, "country_code", "usd_millions")
+
+ValidationStatus = Literal["passed", "passed_with_warnings"]
 
 
 @dataclass(frozen=True)
@@ -151,10 +156,15 @@ def record_file(
     release_date: date,
     load: FileLoad,
     rows_changed: int,
-    validation_status: str,
+    validation_status: ValidationStatus,
 ) -> None:
     con.execute(
-        "insert into internal.release_files values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+        """
+        insert into internal.release_files (
+            release_date, file_name, source, sha256, bytes, url,
+            rows_parsed, rows_changed, loaded_at, validation_status
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, now(), ?)
+        """,
         [
             release_date,
             load.file_name,
@@ -167,3 +177,30 @@ def record_file(
             validation_status,
         ],
     )
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    release_date: date
+    files: list[str]
+    rows_changed: dict[str, int]
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(self.rows_changed.values())
+
+
+def load_release(
+    con: duckdb.DuckDBPyConnection,
+    release_date: date,
+    loads: list[FileLoad],
+    validation_status: ValidationStatus,
+) -> LoadSummary:
+    """Apply the release's files to a writable copy of the warehouse (see warehouse.publish)."""
+    check_release_order(con, release_date)
+    changed = {}
+    for load in loads:
+        changed[load.file_name] = apply_file(con, release_date, load)
+        crash_point("during_load")
+        record_file(con, release_date, load, changed[load.file_name], validation_status)
+    return LoadSummary(release_date, [load.file_name for load in loads], changed)

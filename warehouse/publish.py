@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from tic.failpoints import crash_point
+from tic.files import fsync_path
 from tic.settings import DataPaths
 from warehouse.load import create_objects
 
@@ -32,24 +33,14 @@ PARQUET_EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _publish_id(con: duckdb.DuckDBPyConnection) -> str | None:
-    con.execute("create table if not exists internal.publish_state (publish_id varchar)")
     row = con.execute("select publish_id from internal.publish_state").fetchone()
     return row[0] if row else None
 
 
 def _set_publish_id(con: duckdb.DuckDBPyConnection, publish_id: str) -> None:
-    con.execute("create table if not exists internal.publish_state (publish_id varchar)")
     con.execute("delete from internal.publish_state")
-    con.execute("insert into internal.publish_state values (?)", [publish_id])
+    con.execute("insert into internal.publish_state (publish_id) values (?)", [publish_id])
 
 
 @contextlib.contextmanager
@@ -79,10 +70,10 @@ def writable_copy(
             snapshot = _export_parquet(con, paths, publish_id)
         con.execute("checkpoint")
         con.close()
-        _fsync(work)
+        fsync_path(work)
         crash_point("before_commit")
         os.replace(work, paths.database)  # the commit point
-        _fsync(paths.root)
+        fsync_path(paths.root)
         crash_point("after_commit")
         if snapshot is not None:
             _swap_parquet_link(paths, snapshot)

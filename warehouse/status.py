@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from tic.settings import DataPaths
+from tic.settings import Settings
 from warehouse.query import connect_read_only
 
 
-def status_text(paths: DataPaths, today: date | None = None) -> str:
+def status_text(settings: Settings, today: date | None = None) -> str:
     """The status report; `today` (default: today in America/New_York) dates the freshness."""
+    paths = settings.paths
     if not paths.database.exists():
         return "\n".join(
             [
                 f"no warehouse at {paths.database} yet: run `tic backfill` or `tic run`",
-                *_freshness_lines(None, today),
+                *_freshness_lines(settings, None, today),
             ]
         )
     con = connect_read_only(paths.database)
@@ -52,18 +53,21 @@ def status_text(paths: DataPaths, today: date | None = None) -> str:
         lines.append("vintages held: " + ", ".join(str(r[0]) for r in releases))
     else:
         lines.append("latest release loaded: none")
-    lines += _freshness_lines(releases[-1][0] if releases else None, today)
+    lines += _freshness_lines(settings, releases[-1][0] if releases else None, today)
     lines += _run_lines(runs)
     lines += _check_lines(checks)
     return "\n".join(lines)
 
 
-def _freshness_lines(latest_release: date | None, today: date | None) -> list[str]:
-    from tic.calendar import load_calendar
-    from tic.freshness import freshness, max_days_overdue_setting, today_in_washington
+def _freshness_lines(
+    settings: Settings, latest_release: date | None, today: date | None
+) -> list[str]:
+    from tic.ops.calendar import load_calendar
+    from tic.ops.freshness import freshness, today_in_washington
 
     today = today or today_in_washington()
-    report = freshness(load_calendar(), latest_release, today, max_days_overdue_setting())
+    calendar = load_calendar(settings.release_calendar)
+    report = freshness(calendar, latest_release, today, settings.max_days_overdue)
     return [f"freshness on {today} (America/New_York): {report.message}"]
 
 

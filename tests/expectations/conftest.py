@@ -14,7 +14,7 @@ import pytest
 
 from expectations.gate import run_gate
 from expectations.results import GateReport
-from tic.calendar import load_calendar
+from tic.ops.calendar import load_calendar
 from transforms.registry import FAMILY_BY_FILE, parse_file
 
 Frames = dict[str, pl.DataFrame]

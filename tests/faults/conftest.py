@@ -229,7 +229,7 @@ class CliResult:
 @pytest.fixture()
 def tic(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     """Run the `tic` command in this process: tic("run", "--source", ...) -> CliResult."""
-    from tic.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -243,7 +243,7 @@ def tic(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
 
 
 def tic_process(args: list[str], log: Path, *, crash_at: str | None = None) -> subprocess.Popen:
-    """Start `python -m tic.cli <args>` reporting to this session's Prefect test server (so it
+    """Start `python -m cli.main <args>` reporting to this session's Prefect test server (so it
     does not start a server of its own); stdout and stderr go to `log`."""
     from prefect.settings import PREFECT_API_URL
 
@@ -256,7 +256,7 @@ def tic_process(args: list[str], log: Path, *, crash_at: str | None = None) -> s
         env[CRASH_ENV] = crash_at
     with open(log, "wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "tic.cli", *args], cwd=ROOT, env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env, stdout=out, stderr=out
         )
 
 
@@ -287,12 +287,12 @@ class FetchKnobs:
         self.apply()
 
     def apply(self, **overrides: object) -> None:
-        import tic.pipeline
-        from tic.fetch import fetch_file
+        import tic.source.collect
+        from tic.source.fetch import fetch_file
 
         self.settings = {**self.DEFAULTS, **overrides}
         patched = functools.partial(fetch_file, sleep=self.sleeps, **self.settings)
-        self._monkeypatch.setattr(tic.pipeline, "fetch_file", patched)
+        self._monkeypatch.setattr(tic.source.collect, "fetch_file", patched)
 
     @property
     def attempts_per_task(self) -> int:
@@ -304,10 +304,13 @@ def fast_fetch(monkeypatch: pytest.MonkeyPatch) -> FetchKnobs:
     """fetch_file retries once after 10 ms with 1 s timeouts and records Retry-After waits
     instead of sleeping; the flow's fetch task keeps its retry condition but retries once at
     once instead of after 30 s and 120 s."""
+    import dataclasses
+
     import flows.release
 
-    fast_task = flows.release.fetch_release.with_options(retries=1, retry_delay_seconds=0)
-    monkeypatch.setattr(flows.release, "fetch_release", fast_task)
+    steps = flows.release.PREFECT_STEPS
+    fast_task = steps.fetch.with_options(retries=1, retry_delay_seconds=0)  # type: ignore[attr-defined]
+    monkeypatch.setattr(flows.release, "PREFECT_STEPS", dataclasses.replace(steps, fetch=fast_task))
     return FetchKnobs(monkeypatch)
 
 

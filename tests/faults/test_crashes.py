@@ -29,8 +29,8 @@ from tests.faults.conftest import (
     tic_process,
 )
 from tests.support.http_server import SlowBody, TicSiteServer
-from tic.archive import RawArchive
 from tic.failpoints import FAIL_POINTS
+from tic.source.archive import RawArchive
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 

@@ -34,8 +34,8 @@ from tests.support.http_server import (
     Truncated,
     WrongContentLength,
 )
-from tic.archive import RawArchive
-from tic.fetch import FetchError, fetch_file, new_session
+from tic.source.archive import RawArchive
+from tic.source.fetch import FetchError, fetch_file, new_session
 
 pytestmark = pytest.mark.prefect
 
@@ -305,12 +305,12 @@ def test_one_time_fault_is_retried_to_the_whole_file(
     site: TicSiteServer, fast_fetch: FetchKnobs, tmp_path: Path, manifest_sha256, fault, knobs
 ) -> None:
     """collect_http gets the whole real file after one faulty answer."""
-    from tic import pipeline
+    from tic.source import collect
 
     fast_fetch.apply(**knobs)
     site.inject(JULY_FILE, fault)
 
-    files = pipeline.collect_http(site.base_url, RawArchive(tmp_path / "raw"))
+    files = collect.collect_http(site.base_url, RawArchive(tmp_path / "raw"))
 
     collected = {f.name: f.sha256 for f in files}
     assert collected[JULY_FILE] == manifest_sha256[(JULY, JULY_FILE)]
@@ -327,21 +327,21 @@ def test_content_length_shorter_than_the_body_fails_cleanly_when_it_persists(
 ) -> None:
     """It never takes the first bytes of a file for the file when the server keeps declaring a
     Content-Length 100 bytes short: the answer is refused and nothing is archived."""
-    from tic import pipeline
+    from tic.source import collect
 
     site.inject(JULY_FILE, WrongContentLength(delta=-100, times=99))
     with pytest.raises(FetchError, match=rf"{JULY_FILE} .*cut off \(gave up after"):
-        pipeline.collect_http(site.base_url, RawArchive(tmp_path / "raw"))
+        collect.collect_http(site.base_url, RawArchive(tmp_path / "raw"))
     assert not list((tmp_path / "raw").rglob(JULY_FILE))
 
 
 def test_content_length_shorter_than_the_body_once_is_retried_to_the_whole_file(
     site: TicSiteServer, fast_fetch: FetchKnobs, tmp_path: Path, manifest_sha256
 ) -> None:
-    from tic import pipeline
+    from tic.source import collect
 
     site.inject(JULY_FILE, WrongContentLength(delta=-100, times=1))
-    files = pipeline.collect_http(site.base_url, RawArchive(tmp_path / "raw"))
+    files = collect.collect_http(site.base_url, RawArchive(tmp_path / "raw"))
     collected = {f.name: f.sha256 for f in files}
     assert collected[JULY_FILE] == manifest_sha256[(JULY, JULY_FILE)]
 

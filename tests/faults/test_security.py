@@ -20,8 +20,9 @@ from tests.faults.conftest import (
     tree_state,
 )
 from tests.support.http_server import GzipBomb, TicSiteServer
-from tic import pipeline
-from tic.archive import RawArchive
+from tic.run import steps
+from tic.source import collect
+from tic.source.archive import RawArchive
 
 pytestmark = pytest.mark.prefect
 
@@ -45,8 +46,8 @@ def test_unknown_and_hostile_names_in_a_release_folder_are_ignored(
     raw = tmp_path / "data" / "raw"
     outside = tree_state(tmp_path)
 
-    files = pipeline.collect_directory(folder)
-    pipeline.archive_files(RawArchive(raw), files, None)
+    files = collect.collect_directory(folder)
+    steps.archive_release(raw, files, None)
 
     assert [f.name for f in files] == [JULY_FILE]
     assert [r["name"] for r in RawArchive(raw).records()] == [JULY_FILE]
@@ -60,11 +61,11 @@ def test_unknown_and_hostile_names_in_a_release_folder_are_ignored(
 def test_archive_refuses_a_name_that_is_a_path(tmp_path: Path, name: str) -> None:
     """It refuses to archive a file whose name is a path, writing nothing anywhere."""
     before = tree_state(tmp_path)
-    bad = pipeline.ReleaseFile(
+    bad = collect.ReleaseFile(
         name, SECRET, "http://example.invalid/x", "downloaded", retrieved_at="2026-07-14T20:05:00Z"
     )
     with pytest.raises(ValueError, match="is not a plain TIC file name"):
-        pipeline.archive_files(RawArchive(tmp_path / "data" / "raw"), [bad], None)
+        steps.archive_release(tmp_path / "data" / "raw", [bad], None)
     assert tree_state(tmp_path) == before
 
 
@@ -130,8 +131,8 @@ def test_hostile_headers_never_become_paths(releases: Path, tmp_path: Path) -> N
     outside = tree_state(tmp_path)
     try:
         base_url = f"http://127.0.0.1:{server.server_address[1]}/"
-        files = pipeline.collect_http(base_url, RawArchive(raw))
-        pipeline.archive_files(RawArchive(raw), files, None)
+        files = collect.collect_http(base_url, RawArchive(raw))
+        steps.archive_release(raw, files, None)
     finally:
         server.shutdown()
         server.server_close()

@@ -55,3 +55,8 @@ create table if not exists internal.validation_results (
     failed_rows bigint,
     examples varchar,
 );
+
+-- The id of the publish that wrote this database; names its Parquet snapshot.
+create table if not exists internal.publish_state (
+    publish_id varchar not null,
+);

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from tic.pipeline import ReleaseFile
+from tic.files import write_atomic
+from tic.source.collect import ReleaseFile
+
+if TYPE_CHECKING:
+    from expectations.results import GateReport
 
 
 def quarantine_release(
-    root: Path, run_id: str, release_date: date | None, files: list[ReleaseFile], report
+    root: Path, run_id: str, release_date: date | None, files: list[ReleaseFile], report: GateReport
 ) -> Path:
     """Write <root>/<release_date>-<run_id>/ with the HTML report and the files' manifest.
 
@@ -27,11 +32,13 @@ def quarantine_release(
         "failure": report.failure_message(),
         "summary": report.summary(),
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return write_report(report, folder)
+    report_path = write_report(report, folder)
+    # The manifest last, whole or not at all: already_quarantined trusts any manifest it finds.
+    write_atomic(folder / "manifest.json", json.dumps(manifest, indent=2))
+    return report_path
 
 
-def already_quarantined(root: Path, files: list[ReleaseFile]) -> dict | None:
+def already_quarantined(root: Path, files: list[ReleaseFile]) -> dict[str, Any] | None:
     """The manifest of an earlier quarantine of exactly these files' bytes, if any.
 
     A scheduled poll then reports the standing rejection instead of validating the same

@@ -27,7 +27,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from tic.fetch import check_file_name
+from tic.clock import utc_stamp
+from tic.files import fsync_path
+from tic.source.fetch import check_file_name
 
 TEMP_PREFIX = ".tmp-"
 STALE_TEMP_S = 60.0  # a temp file older than this belongs to no live writer
@@ -86,7 +88,7 @@ class RawArchive:
             "headers": {str(k): str(v) for k, v in headers.items()},
             "retrieved_at": retrieved_at,
             "release_date": release_date,
-            "archived_at": _utc_now(),  # breaks ties between equal retrieved_at
+            "archived_at": utc_stamp(),  # breaks ties between equal retrieved_at
         }
         record_path = self._store_record(record)
         self._update_index(record)
@@ -219,10 +221,6 @@ def _record_order(record: dict[str, Any]) -> tuple[datetime, str]:
     return _utc(record["retrieved_at"]), record.get("archived_at", "")
 
 
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
 def _check_utc_time(value: str) -> None:
     try:
         _utc(value)
@@ -280,20 +278,12 @@ def _publish(temp: Path, final: Path) -> bool:
         if final.exists():
             return False
         os.replace(temp, final)
-        _fsync_dir(final.parent)
+        fsync_path(final.parent)
         return True
     finally:
         temp.unlink(missing_ok=True)
-    _fsync_dir(final.parent)
+    fsync_path(final.parent)
     return True
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _read_json(path: Path) -> Any:

@@ -9,17 +9,16 @@ or quarantined.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from tic.calendar import expected_month
+from tic.ops.calendar import expected_month
+from tic.settings import DEFAULT_MAX_DAYS_OVERDUE
 
-MAX_DAYS_OVERDUE_ENV = "TIC_MAX_DAYS_OVERDUE"
-DEFAULT_MAX_DAYS_OVERDUE = 3
+MAX_DAYS_OVERDUE_ENV = "TIC_MAX_DAYS_OVERDUE"  # named in messages; read by tic.settings
 RELEASE_TIMEZONE = "America/New_York"  # release dates are Washington dates
 
 
@@ -88,20 +87,6 @@ def freshness(
             f"(overdue after {max_days_overdue}); {have}"
         )
     return Freshness(expected, data_month, latest_release, days, late, message, missed.len())
-
-
-def max_days_overdue_setting() -> int:
-    """$TIC_MAX_DAYS_OVERDUE, else 3."""
-    text = os.environ.get(MAX_DAYS_OVERDUE_ENV, "").strip()
-    if not text:
-        return DEFAULT_MAX_DAYS_OVERDUE
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{MAX_DAYS_OVERDUE_ENV}={text!r} is not a whole number of days") from None
-    if value < 0:
-        raise ValueError(f"{MAX_DAYS_OVERDUE_ENV}={text!r} must be 0 or more days")
-    return value
 
 
 def today_in_washington() -> date:

@@ -3,47 +3,59 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
 import polars as pl
 
+from tic.clock import utc_now
 
-@dataclass
+if TYPE_CHECKING:
+    from expectations.results import GateReport
+
+
+# What a run ended as; skipped runs (another writer held the lock) are not recorded.
+Outcome = Literal["loaded", "nothing_new", "quarantined", "failed"]
+
+
+@dataclass(frozen=True)
 class RunRecord:
+    """One row of the runs table, built once the run's outcome is known."""
+
     run_id: str
     flow: str
-    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    finished_at: datetime | None = None
-    outcome: str = "failed"  # loaded | nothing_new | quarantined | failed | skipped_locked
+    started_at: datetime
+    outcome: Outcome
+    message: str
     release_date: date | None = None
-    files_changed: list[str] = field(default_factory=list)
+    files_changed: tuple[str, ...] = ()
     rows_loaded: int = 0
     validation_summary: str | None = None
     report_path: str | None = None
-    message: str = ""
-
-    def finish(self, outcome: str, message: str) -> RunRecord:
-        self.outcome, self.message = outcome, message
-        self.finished_at = datetime.now(UTC)
-        return self
+    finished_at: datetime = field(default_factory=utc_now)
 
     def to_json(self) -> str:
-        return json.dumps(self.__dict__, default=str)
+        return json.dumps(asdict(self), default=str)
 
 
 def insert_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
     con.execute(
-        "insert into internal.runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        """
+        insert into internal.runs (
+            run_id, flow, started_at, finished_at, outcome, release_date,
+            files_changed, rows_loaded, validation_summary, report_path, message
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
         [
             run.run_id,
             run.flow,
             run.started_at,
-            run.finished_at or datetime.now(UTC),
+            run.finished_at,
             run.outcome,
             run.release_date,
-            run.files_changed,
+            list(run.files_changed),
             run.rows_loaded,
             run.validation_summary,
             run.report_path,
@@ -52,7 +64,7 @@ def insert_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
     )
 
 
-def insert_validation(con: duckdb.DuckDBPyConnection, run_id: str, report) -> None:
+def insert_validation(con: duckdb.DuckDBPyConnection, run_id: str, report: GateReport) -> None:
     """Store every check of a gate report (expectations.results.GateReport)."""
     rows = [
         (
@@ -73,7 +85,11 @@ def insert_validation(con: duckdb.DuckDBPyConnection, run_id: str, report) -> No
         frame = pl.DataFrame(rows, schema=VALIDATION_SCHEMA, orient="row")
         con.register("validation_rows", frame.to_arrow())
         try:
-            con.execute("insert into internal.validation_results select * from validation_rows")
+            columns = ", ".join(VALIDATION_SCHEMA)
+            con.execute(
+                f"insert into internal.validation_results ({columns}) "
+                f"select {columns} from validation_rows"
+            )
         finally:
             con.unregister("validation_rows")
 

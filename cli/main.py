@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from tic.settings import data_paths
+from tic.settings import Settings, load_settings
 
 
 def _date(text: str) -> date:
@@ -50,12 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        settings = load_settings().with_data_dir(getattr(args, "data_dir", None))
+        return COMMANDS[args.command](args, settings)
     except KeyboardInterrupt:
         print("interrupted; the published warehouse is unchanged", file=sys.stderr)
         return 130
     except Exception as error:
-        from tic.lock import RunInProgress
+        from tic.ops.lock import RunInProgress  # imported late: `tic sql` starts fast
 
         if isinstance(error, RunInProgress):
             print(f"skipped: {error}")
@@ -69,52 +71,51 @@ def _one_line(error: BaseException) -> str:
     return " ".join(text.split())
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from flows.release import release_flow
-    from tic.fetch import TREASURY_BASE_URL
 
-    source = args.source or TREASURY_BASE_URL
+    source = args.source or settings.source
     if not source.startswith(("http://", "https://")):
         source = str(Path(source).resolve())
     result = release_flow(
-        source=source, release_date=args.release_date, data_dir=str(data_paths(args.data_dir).root)
+        source=source, release_date=args.release_date, data_dir=str(settings.paths.root)
     )
     print(result.message)
     return 0
 
 
-def cmd_backfill(args: argparse.Namespace) -> int:
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
     from flows.release import backfill_flow
 
     results = backfill_flow(
-        source=str(Path(args.source).resolve()), data_dir=str(data_paths(args.data_dir).root)
+        source=str(Path(args.source).resolve()), data_dir=str(settings.paths.root)
     )
     for result in results:
         print(f"{result.release_date}: {result.outcome}: {result.message}")
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.schedule import serve
 
-    return serve(dry_run=args.dry_run)
+    return serve(settings, dry_run=args.dry_run)
 
 
-def cmd_sql(args: argparse.Namespace) -> int:
+def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.query import run_query
 
-    print(run_query(data_paths(args.data_dir).database, args.query, args.format))
+    print(run_query(settings.paths.database, args.query, args.format))
     return 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.status import status_text
 
-    print(status_text(data_paths(args.data_dir)))
+    print(status_text(settings))
     return 0
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "run": cmd_run,
     "backfill": cmd_backfill,
     "serve": cmd_serve,

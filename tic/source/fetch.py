@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 import requests
 import urllib3
 
+from tic.clock import utc_stamp
 from transforms.sniff import ends_with_line_break, looks_like_html
 
 log = logging.getLogger(__name__)
 
-TREASURY_BASE_URL = "https://ticdata.treasury.gov/resource-center/data-chart-center/tic/Documents/"
 USER_AGENT = "tic-pipeline/0.1 (+https://github.com/)"
 
 DEFAULT_TIMEOUT_S: tuple[float, float] = (10.0, 60.0)  # (connect, read between bytes)
@@ -178,7 +178,7 @@ def _attempt(
     deadline_s: float,
 ) -> FetchedFile:
     deadline = time.monotonic() + deadline_s
-    retrieved_at = _utc_now()
+    retrieved_at = utc_stamp()
     try:
         response = session.get(url, headers=headers, timeout=timeout, stream=True)
     except requests.exceptions.SSLError as exc:
@@ -352,7 +352,3 @@ class _Decoder:
         if not self._zlib.eof:
             raise _TransientError("the compressed body ended early")
         return self._zlib.flush()
-
-
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -8,15 +8,11 @@ from pathlib import Path
 
 import polars as pl
 
-CALENDAR_ENV = "TIC_RELEASE_CALENDAR"
-
 
 def load_calendar(path: str | Path | None = None) -> pl.DataFrame:
-    """release_date, data_month (first of month): the shipped calendar unless a path is given."""
-    import os
-
-    chosen = path or os.environ.get(CALENDAR_ENV)
-    source = Path(chosen) if chosen else resources.files("tic") / "release_calendar.csv"
+    """release_date, data_month (first of month): the shipped calendar unless a path is given
+    (``Settings.release_calendar``, $TIC_RELEASE_CALENDAR)."""
+    source = Path(path) if path else resources.files("tic.ops") / "release_calendar.csv"
     frame = pl.read_csv(
         source.read_bytes(), schema={"release_date": pl.Utf8, "data_month": pl.Utf8}
     )

@@ -1,0 +1,1 @@
+"""The `tic` command, on top of everything: it may start Prefect flows."""

@@ -1,0 +1,1 @@
+"""Operating the pipeline: the release calendar, freshness, the writer lock, alerts."""

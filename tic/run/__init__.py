@@ -1,0 +1,1 @@
+"""The release run: one plain function that owns the order of the steps."""

@@ -1,0 +1,254 @@
+"""The release run: fetch -> archive -> date -> parse -> validate -> quarantine or load ->
+publish -> record, as one plain function. Prefect's flows in ``flows/`` call it with their tasks
+as the steps; the CLI, the tests and the benchmark call it as it is."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from tic import failpoints
+from tic.clock import utc_now
+from tic.errors import ReleaseError, ReleaseRejected
+from tic.ops.calendar import load_calendar
+from tic.ops.lock import run_lock
+from tic.run import steps as plain
+from tic.run.memory import give_back_free_memory
+from tic.run.quarantine import already_quarantined, quarantine_release
+from tic.source.collect import ReleaseFile
+from warehouse.load import LoadSummary
+from warehouse.publish import reconcile_parquet, writable_copy
+from warehouse.runs import Outcome, RunRecord, insert_run, insert_validation
+from warehouse.versions import current_values, loaded_copies
+
+if TYPE_CHECKING:
+    from expectations.results import GateReport
+    from tic.settings import DataPaths, Settings
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The run's steps. Defaults are the plain functions; the flow passes Prefect tasks."""
+
+    fetch: Callable[[str, Path], list[ReleaseFile]] = plain.fetch_release
+    archive: Callable[[Path, list[ReleaseFile], date | None], None] = plain.archive_release
+    parse: Callable[[list[ReleaseFile]], plain.Frames] = plain.parse_release
+    validate: Callable[[plain.Frames, date, plain.Frames, pl.DataFrame], GateReport] = (
+        plain.validate_release
+    )
+    publish: Callable[
+        [
+            DataPaths,
+            list[ReleaseFile],
+            plain.Frames,
+            GateReport,
+            Callable[[LoadSummary], RunRecord],
+        ],
+        RunRecord,
+    ] = plain.publish_release
+
+
+PLAIN_STEPS = Steps()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    outcome: Outcome
+    release_date: date | None
+    message: str
+    rows_loaded: int = 0
+    report_path: str | None = None
+    run_id: str = ""
+
+
+def run_release(
+    source: str,
+    settings: Settings,
+    *,
+    release_date: date | None = None,
+    steps: Steps | None = None,
+    flow: str = "tic-release",
+    run_id_prefix: str = "local",
+) -> RunResult:
+    """Pull one release and load it, under the writer lock; the run is recorded whatever happens.
+
+    Returns the outcome for loaded, nothing new and quarantined releases; any other failure is
+    recorded as failed and raised.
+    """
+    failpoints.arm(settings.crash_at)
+    steps = steps or PLAIN_STEPS
+    paths = settings.paths
+    start = _RunStart(f"{run_id_prefix}-{uuid.uuid4().hex[:8]}", flow, utc_now(), release_date)
+    with run_lock(paths.lock):
+        reconcile_parquet(paths)
+        try:
+            record = _run_steps(source, settings, start, steps)
+        except Exception as error:
+            _record_failure(paths, start.record("failed", _first_line(error)))
+            raise
+    return RunResult(
+        record.outcome,
+        record.release_date,
+        record.message,
+        record.rows_loaded,
+        record.report_path,
+        record.run_id,
+    )
+
+
+@dataclass(frozen=True)
+class _RunStart:
+    """What is known of a run before its outcome."""
+
+    run_id: str
+    flow: str
+    started_at: datetime
+    release_date: date | None
+
+    def record(self, outcome: Outcome, message: str, **fields: object) -> RunRecord:
+        base = RunRecord(
+            self.run_id, self.flow, self.started_at, outcome, message, self.release_date
+        )
+        return replace(base, **fields)  # type: ignore[arg-type]
+
+
+def _run_steps(source: str, settings: Settings, start: _RunStart, steps: Steps) -> RunRecord:
+    paths = settings.paths
+    files = steps.fetch(source, paths.raw)
+    steps.archive(paths.raw, files, start.release_date)
+    loaded = loaded_copies(paths.database, [f.name for f in files], start.release_date)
+    new_files = [f for f in files if loaded.get(f.name) != f.sha256]
+    if not new_files:
+        message = f"nothing new at {source}: every file matches the loaded copy"
+        return _record_quietly(paths, start.record("nothing_new", message))
+    changed = tuple(f.name for f in new_files)
+    earlier = already_quarantined(paths.quarantine, new_files)
+    if earlier is not None:
+        message = f"still quarantined (same bytes as {earlier['folder']}): {earlier['failure']}"
+        record = start.record(
+            "quarantined", message, files_changed=changed, report_path=earlier["folder"]
+        )
+        return _record_quietly(paths, record)
+
+    give_back_free_memory()  # what the previous release of a backfill left behind
+    frames = steps.parse(new_files)
+    calendar = load_calendar(settings.release_calendar)
+    release_date = plain.resolve_release_date(start.release_date, source, frames, calendar)
+    current = current_values(paths.database, release_date, replacing=set(frames))
+    report = steps.validate(frames, release_date, current, calendar)
+    give_back_free_memory()  # the gate's pandas copies
+    dated = replace(start, release_date=release_date)
+
+    if not report.passed:
+        folder = quarantine_release(paths.quarantine, start.run_id, release_date, new_files, report)
+        message = (
+            f"release {release_date} quarantined: {report.failure_message()} (report: {folder})"
+        )
+        record = dated.record(
+            "quarantined",
+            message,
+            files_changed=changed,
+            validation_summary=report.summary(),
+            report_path=str(folder),
+        )
+        return _record_quietly(paths, record, report)
+
+    from expectations.report import write_report
+
+    report_path = write_report(report, paths.reports / f"{release_date}-{start.run_id}")
+
+    def loaded_record(summary: LoadSummary) -> RunRecord:
+        message = (
+            f"loaded release {release_date}: {', '.join(summary.files)} "
+            f"({summary.rows_loaded} new or changed values)"
+        )
+        return dated.record(
+            "loaded",
+            message,
+            files_changed=changed,
+            rows_loaded=summary.rows_loaded,
+            validation_summary=report.summary(),
+            report_path=str(report_path),
+        )
+
+    return steps.publish(paths, new_files, frames, report, loaded_record)
+
+
+def _record_quietly(
+    paths: DataPaths, record: RunRecord, report: GateReport | None = None
+) -> RunRecord:
+    """Store a run that published no data (nothing new, quarantined)."""
+    with writable_copy(paths, data_changed=False) as con:
+        if report is not None:
+            insert_validation(con, record.run_id, report)
+        insert_run(con, record)
+    return record
+
+
+def _record_failure(paths: DataPaths, record: RunRecord) -> None:
+    try:
+        _record_quietly(paths, record)
+    except Exception as record_error:  # keep the run's own error, which is what people need
+        import logging
+
+        logging.getLogger(__name__).warning("could not record the failed run: %s", record_error)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else repr(error)
+
+
+def raise_if_rejected(result: RunResult) -> RunResult:
+    """A quarantined release is an error to whoever started the run (the CLI, a flow run)."""
+    if result.outcome == "quarantined":
+        raise ReleaseRejected(result.message)
+    return result
+
+
+def run_backfill(
+    source: Path,
+    settings: Settings,
+    *,
+    steps: Steps | None = None,
+    flow: str = "tic-backfill",
+    run_id_prefix: str = "local",
+) -> list[RunResult]:
+    """Replay release folders named YYYY-MM-DD in date order, each as the vintage of its date;
+    stop at the first quarantined release (later vintages must not load over a gap)."""
+    results = []
+    for folder in release_folders(source):
+        result = run_release(
+            str(folder),
+            settings,
+            release_date=date.fromisoformat(folder.name),
+            steps=steps,
+            flow=flow,
+            run_id_prefix=run_id_prefix,
+        )
+        results.append(raise_if_rejected(result))
+    return results
+
+
+def release_folders(source: Path) -> list[Path]:
+    """The folders named YYYY-MM-DD under source, oldest first."""
+    if not source.is_dir():
+        raise ReleaseError(f"source {source} is not a directory of release folders")
+    folders = sorted(p for p in source.iterdir() if p.is_dir() and _is_date(p.name))
+    if not folders:
+        raise ReleaseError(f"{source} holds no release folders named YYYY-MM-DD")
+    return folders
+
+
+def _is_date(name: str) -> bool:
+    try:
+        date.fromisoformat(name)
+    except ValueError:
+        return False
+    return len(name) == 10

@@ -1,0 +1,1 @@
+"""Fetching release files and keeping their raw bytes: HTTP, folders, the archive."""
