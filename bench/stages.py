@@ -14,7 +14,6 @@ import os
 import shutil
 import sys
 import types
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -118,7 +117,9 @@ class Stopwatch:
         self.wrap([steps], "resolve_release_date", "resolve_release_date")
         self.wrap([release], "current_values", "current_values")
         self.wrap([steps, warehouse.load], "load_release", "load")
-        self.wrap([warehouse.load], "apply_file", lambda con, day, load: f"load/apply/{load.source}")
+        self.wrap(
+            [warehouse.load], "apply_file", lambda con, day, load: f"load/apply/{load.source}"
+        )
         self.wrap([tic.ops.calendar, release], "load_calendar", "calendar")
         self.wrap([expectations.gate], "run_gate", "validate")
         self.wrap([expectations.report], "write_report", "report")
