@@ -22,16 +22,16 @@ def _date(text: str) -> date:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tic", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    data_dir = {"help": "warehouse folder (default $TIC_DATA_DIR, else ./data)"}
+    data_dir_help = "warehouse folder (default $TIC_DATA_DIR, else ./data)"
 
     run = commands.add_parser("run", help="pull one release and load it")
     run.add_argument("--source", default=None, help="http(s) base URL or a folder of release files")
     run.add_argument("--release-date", type=_date, default=None)
-    run.add_argument("--data-dir", **data_dir)
+    run.add_argument("--data-dir", help=data_dir_help)
 
     backfill = commands.add_parser("backfill", help="replay a folder of YYYY-MM-DD release folders")
     backfill.add_argument("--source", required=True)
-    backfill.add_argument("--data-dir", **data_dir)
+    backfill.add_argument("--data-dir", help=data_dir_help)
 
     serve = commands.add_parser("serve", help="serve the scheduled Prefect deployment")
     serve.add_argument("--dry-run", action="store_true")
@@ -39,10 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     sql = commands.add_parser("sql", help="run read-only SQL against the warehouse")
     sql.add_argument("query")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    sql.add_argument("--data-dir", **data_dir)
+    sql.add_argument("--data-dir", help=data_dir_help)
 
     status = commands.add_parser("status", help="latest release, vintages, last run")
-    status.add_argument("--data-dir", **data_dir)
+    status.add_argument("--data-dir", help=data_dir_help)
     return parser
 
 

@@ -28,19 +28,17 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-_plain = {"cache_policy": NO_CACHE}
 PREFECT_STEPS = Steps(
     fetch=task(
-        steps.fetch_release,
         retries=2,
         retry_delay_seconds=[30, 120],
         retry_condition_fn=_transient,
-        **_plain,
-    ),
-    archive=task(steps.archive_release, **_plain),
-    parse=task(steps.parse_release, **_plain),
-    validate=task(steps.validate_release, **_plain),
-    publish=task(steps.publish_release, name="load_and_publish", **_plain),
+        cache_policy=NO_CACHE,
+    )(steps.fetch_release),
+    archive=task(cache_policy=NO_CACHE)(steps.archive_release),
+    parse=task(cache_policy=NO_CACHE)(steps.parse_release),
+    validate=task(cache_policy=NO_CACHE)(steps.validate_release),
+    publish=task(name="load_and_publish", cache_policy=NO_CACHE)(steps.publish_release),
 )
 
 

@@ -24,11 +24,13 @@ def load_calendar(path: str | Path | None = None) -> pl.DataFrame:
 
 def release_for_month(calendar: pl.DataFrame, data_month: date) -> date | None:
     """The release that publishes data_month (the last one, when a shutdown merged months)."""
-    hits = calendar.filter(pl.col("data_month") == data_month)["release_date"]
-    return hits.max() if hits.len() else None
+    hits: list[date] = calendar.filter(pl.col("data_month") == data_month)["release_date"].to_list()
+    return max(hits, default=None)
 
 
 def expected_month(calendar: pl.DataFrame, release_date: date) -> date | None:
     """The newest data month the calendar gives to release_date."""
-    hits = calendar.filter(pl.col("release_date") == release_date)["data_month"]
-    return hits.max() if hits.len() else None
+    hits: list[date] = calendar.filter(pl.col("release_date") == release_date)[
+        "data_month"
+    ].to_list()
+    return max(hits, default=None)

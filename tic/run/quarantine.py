@@ -46,7 +46,7 @@ def already_quarantined(root: Path, files: list[ReleaseFile]) -> dict[str, Any] 
     """
     wanted = sorted((f.name, f.sha256) for f in files)
     for manifest_path in sorted(root.glob("*/manifest.json")):
-        manifest = json.loads(manifest_path.read_text())
+        manifest: dict[str, Any] = json.loads(manifest_path.read_text())
         if sorted((f["name"], f["sha256"]) for f in manifest["files"]) == wanted:
             return manifest | {"folder": str(manifest_path.parent)}
     return None

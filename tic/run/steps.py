@@ -17,7 +17,7 @@ from tic.ops.calendar import release_for_month
 from tic.source.archive import RawArchive
 from tic.source.collect import ReleaseFile, collect, is_url
 from transforms.registry import family_of
-from warehouse.load import FileLoad, LoadSummary, load_release
+from warehouse.load import FileLoad, LoadSummary, ValidationStatus, load_release
 from warehouse.publish import writable_copy
 from warehouse.runs import RunRecord, insert_run, insert_validation
 
@@ -82,7 +82,7 @@ def publish_release(
     run: Callable[[LoadSummary], RunRecord],
 ) -> RunRecord:
     """Load the release into a copy of the warehouse with its run record, then publish it."""
-    status = "passed_with_warnings" if report.warnings else "passed"
+    status: ValidationStatus = "passed_with_warnings" if report.warnings else "passed"
     loads = [
         FileLoad(
             item.name,
@@ -112,8 +112,8 @@ def resolve_release_date(
     folder = Path(source).name
     if not is_url(source) and _DATE_FOLDER.fullmatch(folder):
         return date.fromisoformat(folder)
-    newest = max(frame["period"].max() for frame in frames.values())
-    found = release_for_month(calendar, newest)  # type: ignore[arg-type]
+    newest: date = max(max(frame["period"].to_list()) for frame in frames.values())
+    found = release_for_month(calendar, newest)
     if found is None:
         raise ReleaseError(
             f"the release calendar has no release for data month {newest:%Y-%m}; "

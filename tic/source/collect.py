@@ -96,8 +96,10 @@ def collect_http(base_url: str, archive: RawArchive) -> list[ReleaseFile]:
                     f"{fetched.url}: 304 without an archived copy; clear raw/ records"
                 )
             data = archive.read(previous["sha256"])
-        else:
+        elif fetched.data is not None:
             data = fetched.data
+        else:
+            raise ReleaseError(f"{fetched.url}: a {fetched.status} answer without a body")
         crash_point("during_download")
         collected.append(
             ReleaseFile(

@@ -13,6 +13,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 from datetime import UTC, datetime
 
 import requests
@@ -44,7 +45,7 @@ class FetchedFile:
 
     name: str
     url: str
-    status: str  # "downloaded" | "not_modified"
+    status: Literal["downloaded", "not_modified"]
     data: bytes | None  # None when 304: the bytes are the archived copy
     headers: dict[str, str]
     retrieved_at: str  # UTC, ISO 8601
@@ -162,7 +163,7 @@ def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[st
 
 def _retry_delay(attempt: int, backoff_s: float, retry_after_s: float | None) -> float:
     """Exponential backoff, or the server's Retry-After (capped) when that is longer."""
-    delay = backoff_s * 2**attempt
+    delay: float = backoff_s * 2.0**attempt
     if retry_after_s is not None:
         delay = max(delay, min(retry_after_s, MAX_RETRY_AFTER_S))
     return delay
