@@ -33,7 +33,7 @@ def run_gate(
     current: the warehouse's values per source before this release (no line_number); empty on
         a first load. Read by the cross-table checks for sources that did not change, and for
         row counts, truncation and revisions.
-    calendar: ``release_date`` and ``data_month`` (Dates) from tic/release_calendar.csv; None
+    calendar: ``release_date`` and ``data_month`` (Dates) from tic/ops/release_calendar.csv; None
         skips the calendar checks.
     timings_s in the report: GX import, context and suite time, polars checks, total.
     """

@@ -72,7 +72,7 @@ def _release_in_calendar(release_date: date, expected: date | None) -> CheckResu
         else [
             {
                 "origin": "the release calendar",
-                "detail": f"{release_date} is not a release date in tic/release_calendar.csv",
+                "detail": f"{release_date} is not a release date in tic/ops/release_calendar.csv",
             }
         ]
     )
