@@ -148,7 +148,8 @@ def test_serve_dry_run_imports_no_pipeline_modules(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from flows.schedule import serve\n"
-        "assert serve(dry_run=True) == 0\n"
+        "from tic.settings import load_settings\n"
+        "assert serve(load_settings(), dry_run=True) == 0\n"
         "heavy = ('flows.release', 'polars', 'duckdb', 'great_expectations', 'sqlalchemy')\n"
         "print('LOADED', [m for m in heavy if m in sys.modules])\n"
     )
