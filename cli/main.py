@@ -73,10 +73,9 @@ def _one_line(error: BaseException) -> str:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from flows.release import release_flow
+    from tic.source.fetch import absolute_source
 
-    source = args.source or settings.source
-    if not source.startswith(("http://", "https://")):
-        source = str(Path(source).resolve())
+    source = absolute_source(args.source or settings.source)
     result = release_flow(
         source=source, release_date=args.release_date, data_dir=str(settings.paths.root)
     )

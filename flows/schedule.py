@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -47,10 +46,9 @@ CRON_MEANINGS = {
 def deployment_parameters(settings: Settings) -> dict[str, Any]:
     """release_flow's parameters: $TIC_SOURCE (default the Treasury site) and $TIC_DATA_DIR
     (default ./data), folders made absolute so runs do not depend on their working directory."""
-    source = settings.source
-    if not source.startswith(("http://", "https://")):
-        source = str(Path(source).resolve())
-    return {"source": source, "data_dir": str(settings.paths.root)}
+    from tic.source.fetch import absolute_source
+
+    return {"source": absolute_source(settings.source), "data_dir": str(settings.paths.root)}
 
 
 def next_run_times(n: int = 5, after: datetime | None = None) -> list[datetime]:

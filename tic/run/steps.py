@@ -15,7 +15,8 @@ from tic.errors import ReleaseError
 from tic.failpoints import crash_point
 from tic.ops.calendar import release_for_month
 from tic.source.archive import RawArchive
-from tic.source.collect import ReleaseFile, collect, is_url
+from tic.source.collect import ReleaseFile, collect
+from tic.source.fetch import is_url
 from transforms.registry import family_of
 from warehouse.load import FileLoad, LoadSummary, ValidationStatus, load_release
 from warehouse.publish import writable_copy

@@ -12,7 +12,7 @@ from tic.clock import utc_stamp
 from tic.errors import ReleaseError
 from tic.failpoints import crash_point
 from tic.source.archive import RawArchive
-from tic.source.fetch import FetchError, fetch_file, new_session
+from tic.source.fetch import FetchError, fetch_file, is_url, new_session
 from transforms.registry import FILE_FAMILIES
 
 # How a file was obtained: a 200, a 304 (bytes from the archive), or read from a folder.
@@ -33,10 +33,6 @@ class ReleaseFile:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-
-def is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
 
 
 def collect_directory(directory: Path) -> list[ReleaseFile]:

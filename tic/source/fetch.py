@@ -13,8 +13,9 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
 
 import requests
 import urllib3
@@ -107,10 +108,20 @@ def check_file_name(name: str) -> str:
     return name
 
 
+def is_url(source: str) -> bool:
+    """An http(s) URL, as opposed to a folder of release files."""
+    return source.startswith(("http://", "https://"))
+
+
+def absolute_source(source: str) -> str:
+    """A URL as given; a folder made absolute, so a run does not depend on its working dir."""
+    return source if is_url(source) else str(Path(source).resolve())
+
+
 def file_url(base_url: str, name: str) -> str:
     """The URL of ``name`` under ``base_url`` (http or https); the name is checked first."""
     check_file_name(name)
-    if not base_url.startswith(("https://", "http://")):
+    if not is_url(base_url):
         raise ValueError(f"base URL {base_url!r} must start with https:// or http://")
     return (base_url if base_url.endswith("/") else base_url + "/") + name
 
