@@ -44,12 +44,14 @@ def prefect_harness():
 
 
 @pytest.fixture(scope="session")
-def backfilled(shared_tic: Path, prefect_harness, tmp_path_factory) -> Path:
-    """A data directory built by the backfill flow from every real release folder."""
-    from flows.release import backfill_flow
+def backfilled(shared_tic: Path, tmp_path_factory) -> Path:
+    """A data directory built by the plain backfill (tic.run.release.run_backfill, no Prefect)
+    from every real release folder; tests/test_release_flow.py runs the same through Prefect."""
+    from tic.run.release import run_backfill
+    from tic.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("backfilled")
-    backfill_flow(source=str(shared_tic / "releases"), data_dir=str(data_dir))
+    run_backfill(shared_tic / "releases", Settings(data_dir=data_dir))
     return data_dir
 
 

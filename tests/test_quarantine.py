@@ -23,7 +23,7 @@ def run_args(release: Path, data_dir: Path) -> list[str]:
 
 
 def test_corrupt_release_is_quarantined_and_nothing_published(
-    shared_tic: Path, backfilled: Path, tmp_path: Path, capsys
+    shared_tic: Path, backfilled: Path, prefect_harness, tmp_path: Path, capsys
 ) -> None:
     """It stops a release whose official holdings exceed the total and keeps the warehouse."""
     data_dir = tmp_path / "data"
@@ -54,7 +54,7 @@ def test_corrupt_release_is_quarantined_and_nothing_published(
 
 
 def test_same_bad_bytes_are_not_validated_again(
-    shared_tic: Path, backfilled: Path, tmp_path: Path, capsys
+    shared_tic: Path, backfilled: Path, prefect_harness, tmp_path: Path, capsys
 ) -> None:
     """It answers a second poll of the same rejected files from the quarantine, with one
     quarantine folder and a non-zero exit each time."""
