@@ -1,4 +1,4 @@
-"""The `tic` command: run, backfill, serve, sql, status."""
+"""The `tic` command: run, backfill, serve, sql, status, brief."""
 
 from __future__ import annotations
 
@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="latest release, vintages, last run")
     status.add_argument("--data-dir", help=data_dir_help)
+
+    brief = commands.add_parser("brief", help="write the release brief (HTML) of a release")
+    brief.add_argument("--release-date", type=_date, default=None, help="default: the latest")
+    brief.add_argument("--output", type=Path, default=None, help="default: <data-dir>/briefs/")
+    brief.add_argument("--data-dir", help=data_dir_help)
     return parser
 
 
@@ -114,12 +119,24 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
+    from tic.brief import brief_path, write_brief
+    from tic.brief.queries import latest_release_date
+
+    database = settings.paths.database
+    release_date = args.release_date or latest_release_date(database)
+    output = args.output or brief_path(settings.paths.briefs, release_date)
+    print(write_brief(database, release_date, output))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "run": cmd_run,
     "backfill": cmd_backfill,
     "serve": cmd_serve,
     "sql": cmd_sql,
     "status": cmd_status,
+    "brief": cmd_brief,
 }
 
 if __name__ == "__main__":

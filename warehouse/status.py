@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from tic.settings import Settings
 from warehouse.query import connect_read_only
@@ -54,6 +56,7 @@ def status_text(settings: Settings, today: date | None = None) -> str:
     else:
         lines.append("latest release loaded: none")
     lines += _freshness_lines(settings, releases[-1][0] if releases else None, today)
+    lines += _brief_lines(paths.briefs, releases[-1][0] if releases else None)
     lines += _run_lines(runs)
     lines += _check_lines(checks)
     return "\n".join(lines)
@@ -71,7 +74,26 @@ def _freshness_lines(
     return [f"freshness on {today} (America/New_York): {report.message}"]
 
 
-def _run_lines(runs: list[tuple]) -> list[str]:
+def _brief_lines(briefs: Path, latest_release: date | None) -> list[str]:
+    """The latest release's brief, or why it is missing (a failed brief leaves <date>.error)."""
+    from tic.brief import brief_path, error_path
+
+    if latest_release is None:
+        return []
+    failure = error_path(briefs, latest_release)
+    if failure.exists():
+        reason = failure.read_text().strip()
+        return [
+            f"brief of {latest_release}: FAILED ({reason}); the release is loaded; "
+            f"retry with `tic brief --release-date {latest_release}`"
+        ]
+    brief = brief_path(briefs, latest_release)
+    if brief.exists():
+        return [f"latest brief: {brief}"]
+    return [f"latest brief: none for {latest_release}; write it with `tic brief`"]
+
+
+def _run_lines(runs: list[tuple[Any, ...]]) -> list[str]:
     if not runs:
         return ["last run: none"]
     started, flow, outcome, release, files, rows, summary, report, message = runs[0]
@@ -89,7 +111,7 @@ def _run_lines(runs: list[tuple]) -> list[str]:
     return lines
 
 
-def _check_lines(suites: list[tuple]) -> list[str]:
+def _check_lines(suites: list[tuple[Any, ...]]) -> list[str]:
     if not suites:
         return []
     lines = [

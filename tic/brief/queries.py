@@ -120,6 +120,15 @@ class _Views:
         return cls(f"holdings_as_of({day})", f"flows_as_of({day})")
 
 
+def latest_release_date(database: Path) -> date:
+    con = connect_read_only(database)
+    try:
+        release, _ = _release(con, None)
+    finally:
+        con.close()
+    return release.release_date
+
+
 def _release(con: duckdb.DuckDBPyConnection, release_date: date | None) -> tuple[Release, bool]:
     """The release asked for (default: the latest) and whether it is the latest."""
     rows = con.execute(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from tic import failpoints
+from tic.brief import write_release_brief
 from tic.clock import utc_now
 from tic.errors import ReleaseError, ReleaseRejected
 from tic.ops.calendar import load_calendar
@@ -65,6 +66,7 @@ class RunResult:
     rows_loaded: int = 0
     report_path: str | None = None
     run_id: str = ""
+    brief_path: str | None = None  # the release brief of a loaded release, if it was written
 
 
 def run_release(
@@ -92,6 +94,10 @@ def run_release(
         except Exception as error:
             _record_failure(paths, start.record("failed", _first_line(error)))
             raise
+    brief = None
+    if record.outcome == "loaded" and record.release_date is not None:
+        # After the publish, outside the writer's transaction; a failed brief never fails the run.
+        brief = write_release_brief(paths.database, paths.briefs, record.release_date)
     return RunResult(
         record.outcome,
         record.release_date,
@@ -99,6 +105,7 @@ def run_release(
         record.rows_loaded,
         record.report_path,
         record.run_id,
+        str(brief) if brief else None,
     )
 
 
