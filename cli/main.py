@@ -120,13 +120,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
-    from tic.brief import brief_path, write_brief
+    from tic.brief import brief_path, error_path, write_brief
     from tic.brief.queries import latest_release_date
 
-    database = settings.paths.database
+    database, briefs = settings.paths.database, settings.paths.briefs
     release_date = args.release_date or latest_release_date(database)
-    output = args.output or brief_path(settings.paths.briefs, release_date)
-    print(write_brief(database, release_date, output))
+    print(write_brief(database, release_date, args.output or brief_path(briefs, release_date)))
+    if args.output is None:  # the release's own brief is there now: clear a failure left by a run
+        error_path(briefs, release_date).unlink(missing_ok=True)
     return 0
 
 
