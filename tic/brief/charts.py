@@ -6,13 +6,17 @@ arrive in usd_millions and are drawn in billions; every axis says so.
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import altair as alt
 import polars as pl
 
-WIDTH = 440  # px of plot area; the page scales the SVG down on a phone
+# Each chart is drawn twice, and the page shows one by screen width: plot areas in px.
+WIDE = 440
+NARROW = 220  # a 390 px phone, labels and margins included, at 1:1
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 RISE, FALL = "#1a7f5a", "#c0392b"
 OFFICIAL, PRIVATE = "#1f5f99", "#e08a2c"
@@ -33,12 +37,17 @@ SECURITY_SHORT = {
 }
 
 
-def svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as an SVG element to inline in the page (text stays text: no web fonts)."""
+def svg(build: Callable[[int], alt.TopLevelMixin], width: int) -> str:
+    """The chart `build(width)` as an SVG element to inline in the page (text stays text: no
+    web fonts)."""
     import vl_convert
+    from altair.utils.schemapi import debug_mode
 
-    # The specs are built by this module's own code: skipping altair's schema check saves ~1 s.
-    markup: str = vl_convert.vegalite_to_svg(chart.to_dict(validate=False))
+    # The specs come from this module's code: skipping altair's schema checks (on every object
+    # built, and on to_dict) saves about a second per brief.
+    with debug_mode(False):
+        spec = build(width).to_dict(validate=False)
+    markup: str = vl_convert.vegalite_to_svg(spec)
     return markup
 
 
@@ -61,18 +70,35 @@ def month_label(value: object) -> str:
     return f"{value:%b %Y}" if isinstance(value, date) else "?"
 
 
-def _style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def _title(text: str, subtitle: str, width: int) -> alt.Title:
+    """A title that wraps on a narrow chart instead of running off its edge."""
+    if width >= WIDE:
+        return alt.Title(text, subtitle=subtitle)
+    return alt.Title(
+        textwrap.wrap(text, width=(width + 90) // 8),
+        subtitle=textwrap.wrap(subtitle, width=(width + 90) // 7),
+    )
+
+
+def _style(chart: alt.TopLevelMixin, width: int) -> alt.TopLevelMixin:
     # vl-convert sizes text with its own fonts; a browser's may be wider: leave room at the edges.
-    padding = {"left": 28, "right": 24, "top": 6, "bottom": 6}
+    side = 24 if width >= WIDE else 10
+    padding = {"left": side + 4, "right": side, "top": 6, "bottom": 6}
     styled: alt.TopLevelMixin = (
         chart.configure(font=FONT, background="white", padding=padding)
-        .configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=190)
+        .configure_axis(
+            labelFontSize=12,
+            titleFontSize=12,
+            labelLimit=190 if width >= WIDE else 100,
+            labelSeparation=8,  # browsers' fonts run wider than vl-convert measures
+        )
+        .configure_axisX(tickCount=8 if width >= WIDE else 4)
         .configure_title(fontSize=15, anchor="start", subtitleFontSize=12, subtitleColor="#555")
     )
     return styled
 
 
-def holdings_by_holder(split: pl.DataFrame) -> alt.TopLevelMixin:
+def holdings_by_holder(split: pl.DataFrame, width: int = WIDE) -> alt.TopLevelMixin:
     """Official and private Treasury holdings, stacked, over the last 13 months."""
     recent = split.tail(13).unpivot(
         on=["official_usd_millions", "private_usd_millions"],
@@ -97,38 +123,40 @@ def holdings_by_holder(split: pl.DataFrame) -> alt.TopLevelMixin:
             order=alt.Order("holder:N"),
         )
         .properties(
-            width=WIDTH,
+            width=width,
             height=220,
-            title=alt.Title(
+            title=_title(
                 "Foreign holdings of U.S. Treasuries by holder",
-                subtitle="Grand Total, official and private, last 13 months",
+                "Grand Total, official and private, last 13 months",
+                width,
             ),
         )
     )
-    return _style(chart)
+    return _style(chart, width)
 
 
-def top_holders(holders: pl.DataFrame, period: date) -> alt.TopLevelMixin:
+def top_holders(holders: pl.DataFrame, period: date, width: int = WIDE) -> alt.TopLevelMixin:
     chart = (
         alt.Chart(_data(_billions(holders, "usd_millions")))
         .mark_bar(color=OFFICIAL)
         .encode(
-            x=alt.X("usd_billions:Q", title=f"Treasury holdings, {BILLIONS}"),
+            x=alt.X("usd_billions:Q", title=f"Holdings, {BILLIONS}"),
             y=alt.Y("country:N", sort="-x", title=None),
         )
         .properties(
-            width=WIDTH,
+            width=width,
             height=24 * max(len(holders), 1),
-            title=alt.Title(
+            title=_title(
                 f"The {len(holders)} largest foreign holders of Treasuries",
-                subtitle=f"Countries only, {period:%B %Y}",
+                f"Countries only, {period:%B %Y}",
+                width,
             ),
         )
     )
-    return _style(chart)
+    return _style(chart, width)
 
 
-def movers(change: pl.DataFrame, months: int) -> alt.TopLevelMixin:
+def movers(change: pl.DataFrame, months: int, width: int = WIDE) -> alt.TopLevelMixin:
     """Diverging bars: the countries whose holdings rose most (right) and fell most (left)."""
     start, end = change["from_period"].min(), change["to_period"].max()
     span = f"{month_label(start)} to {month_label(end)}" if change.height else "no data"
@@ -137,25 +165,28 @@ def movers(change: pl.DataFrame, months: int) -> alt.TopLevelMixin:
         alt.Chart(_data(rows))
         .mark_bar()
         .encode(
-            x=alt.X("change_usd_billions:Q", title=f"Change in Treasury holdings, {BILLIONS}"),
+            x=alt.X("change_usd_billions:Q", title=f"Change, {BILLIONS}"),
             y=alt.Y("country:N", sort="-x", title=None),
             color=alt.condition(
                 alt.datum.change_usd_billions > 0, alt.value(RISE), alt.value(FALL)
             ),
         )
         .properties(
-            width=WIDTH,
+            width=width,
             height=24 * max(change.height, 1),
-            title=alt.Title(
+            title=_title(
                 f"Biggest buyers and sellers over {months} month{'s' if months > 1 else ''}",
-                subtitle=f"Countries only, change in holdings, {span}",
+                f"Countries only, change in holdings, {span}",
+                width,
             ),
         )
     )
-    return _style(chart)
+    return _style(chart, width)
 
 
-def official_share(split: pl.DataFrame, breaks: pl.DataFrame) -> alt.TopLevelMixin:
+def official_share(
+    split: pl.DataFrame, breaks: pl.DataFrame, width: int = WIDE
+) -> alt.TopLevelMixin:
     """Official and private shares of foreign Treasury holdings, with each series break."""
     shares = split.select(
         "period",
@@ -189,17 +220,18 @@ def official_share(split: pl.DataFrame, breaks: pl.DataFrame) -> alt.TopLevelMix
     )
     start, end = split["period"].min(), split["period"].max()
     chart = (lines + rule + label).properties(
-        width=WIDTH,
+        width=width,
         height=240,
-        title=alt.Title(
+        title=_title(
             "Official versus private share of foreign Treasury holdings",
-            subtitle=f"{month_label(start)} to {month_label(end)}; dashed line: a series break",
+            f"{month_label(start)} to {month_label(end)}; dashed line: a series break",
+            width,
         ),
     )
-    return _style(chart)
+    return _style(chart, width)
 
 
-def net_purchases(flows: pl.DataFrame) -> alt.TopLevelMixin:
+def net_purchases(flows: pl.DataFrame, width: int = WIDE) -> alt.TopLevelMixin:
     """Monthly net foreign purchases by security type, stacked above and below zero."""
     labelled = flows.with_columns(pl.col("security").replace_strict(SECURITY_LABELS))
     chart = (
@@ -216,44 +248,55 @@ def net_purchases(flows: pl.DataFrame) -> alt.TopLevelMixin:
             ),
         )
         .properties(
-            width=WIDTH,
+            width=width,
             height=240,
-            title=alt.Title(
+            title=_title(
                 "Net foreign purchases of U.S. long-term securities",
-                subtitle="Grand Total by type, last 12 months; below zero: net sales",
+                "Grand Total by type, last 12 months; below zero: net sales",
+                width,
             ),
         )
     )
-    return _style(chart)
+    return _style(chart, width)
 
 
-def largest_revisions(revisions: pl.DataFrame) -> alt.TopLevelMixin:
+def largest_revisions(revisions: pl.DataFrame, width: int = WIDE) -> alt.TopLevelMixin:
     """Each revised value's change from first published to now, largest first; `label` names
-    the value."""
-    labelled = revisions.select("label", "revision_usd_millions")
+    the value. On a phone the bars carry their rank only, and the table beside names them."""
+    wide = width >= WIDE
+    labelled = revisions.select(
+        pl.col("label") if wide else pl.format("No. {}", pl.int_range(1, pl.len() + 1)),
+        "revision_usd_millions",
+    )
     chart = (
         alt.Chart(_data(_billions(labelled, "revision_usd_millions")))
         .mark_bar()
         .encode(
-            x=alt.X("revision_usd_billions:Q", title=f"Now minus first published, {BILLIONS}"),
-            y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=240)),
+            x=alt.X("revision_usd_billions:Q", title=f"Revision, {BILLIONS}"),
+            y=alt.Y(
+                "label:N",
+                sort=None,
+                title=None,
+                axis=alt.Axis(labelLimit=240, labelFontSize=11),
+            ),
             color=alt.condition(
                 alt.datum.revision_usd_billions > 0, alt.value(RISE), alt.value(FALL)
             ),
         )
         .properties(
-            width=WIDTH - 120,
+            width=width - 120 if wide else width,
             height=24 * revisions.height,
-            title=alt.Title(
+            title=_title(
                 "Largest revisions in this release",
-                subtitle="Grand Total and countries; value now minus as first published",
+                "Grand Total and countries; value now minus as first published",
+                width,
             ),
         )
     )
-    return _style(chart)
+    return _style(chart, width)
 
 
-def revisions_per_file(counts: pl.DataFrame) -> alt.TopLevelMixin:
+def revisions_per_file(counts: pl.DataFrame, width: int = WIDE) -> alt.TopLevelMixin:
     chart = (
         alt.Chart(_data(counts.to_dicts()))
         .mark_bar()
@@ -263,9 +306,9 @@ def revisions_per_file(counts: pl.DataFrame) -> alt.TopLevelMixin:
             color=alt.Color("dataset:N", legend=alt.Legend(title=None, orient="top")),
         )
         .properties(
-            width=WIDTH,
+            width=width,
             height=40 * counts["source"].n_unique(),
-            title=alt.Title("Values this release revised, per file"),
+            title=_title("Values this release revised, per file", "", width),
         )
     )
-    return _style(chart)
+    return _style(chart, width)

@@ -3,9 +3,12 @@ to fetch, so it opens from disk or an e-mail attachment with no network."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from html import escape
 
+import altair as alt
 import polars as pl
 
 from tic.brief import charts
@@ -32,6 +35,15 @@ section.part { background: white; border-radius: 8px; padding: 16px; margin: 16p
 .row { display: flex; flex-wrap: wrap; gap: 20px 32px; align-items: flex-start; }
 figure.chart { flex: 1 1 520px; max-width: 640px; min-width: 0; margin: 0; }
 figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart .narrow { display: none; }
+@media (max-width: 640px) {
+  main { padding: 8px; }
+  section.part { padding: 12px 10px; }
+  figure.chart .wide { display: none; }
+  figure.chart .narrow { display: block; }
+  figure.chart { flex-basis: 100%; }
+  h1 { font-size: 1.45rem; }
+}
 table.numbers { flex: 1 1 300px; border-collapse: collapse; font-variant-numeric: tabular-nums;
   font-size: .95rem; align-self: flex-start; }
 table.numbers caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
@@ -87,8 +99,13 @@ def render_page(data: BriefData) -> str:
 """
 
 
-def _figure(name: str, chart: str) -> str:
-    return f'<figure class="chart" data-chart="{name}">{chart}</figure>'
+def _figure(name: str, build: Callable[[int], alt.TopLevelMixin]) -> str:
+    """The chart drawn for a wide screen and for a phone; the CSS shows one of them."""
+    wide, narrow = charts.svg(build, charts.WIDE), charts.svg(build, charts.NARROW)
+    return (
+        f'<figure class="chart" data-chart="{name}">'
+        f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div></figure>'
+    )
 
 
 def _table(caption: str, head: list[str], rows: list[list[str]]) -> str:
@@ -166,7 +183,7 @@ def _headline(data: BriefData) -> str:
 <h2>Foreign holdings of U.S. Treasuries, {period:%B %Y}</h2>
 <dl class="cards">{"".join(cards)}</dl>
 <p class="note">Grand Total from {escape(source)}; USD billions.{derived}</p>
-<div class="row">{_figure("holdings_by_holder", charts.svg(charts.holdings_by_holder(split)))}
+<div class="row">{_figure("holdings_by_holder", partial(charts.holdings_by_holder, split))}
 {_table("Holdings, USD billions", ["Month", "Total", "Official", "Private"], rows)}</div>
 </section>"""
 
@@ -189,7 +206,7 @@ def _top_holders(data: BriefData) -> str:
     ]
     return f"""<section class="part" id="top-holders">
 <h2>Top holders</h2>
-<div class="row">{_figure("top_holders", charts.svg(charts.top_holders(holders, period)))}
+<div class="row">{_figure("top_holders", partial(charts.top_holders, holders, period))}
 {_table(f"Treasury holdings, {period:%B %Y}", ["Country", "USD bn", "Share of total"], rows)}</div>
 </section>"""
 
@@ -213,7 +230,7 @@ def _movers(data: BriefData) -> str:
         start, end = change["from_period"][0], change["to_period"][0]
         parts.append(
             f'<h3>{title}</h3><div class="row">'
-            f"{_figure(f'movers_{months}m', charts.svg(charts.movers(change, months)))}"
+            f"{_figure(f'movers_{months}m', partial(charts.movers, change, months))}"
             + _table(
                 f"USD billions, {start:%b %Y} to {end:%b %Y}",
                 ["Country", f"{start:%b %Y}", f"{end:%b %Y}", "Change"],
@@ -268,7 +285,7 @@ def _shares(data: BriefData) -> str:
     return f"""<section class="part" id="official-private">
 <h2>Official versus private holders</h2>
 <p class="note">Series breaks: {escape(breaks_note or "none in this span")}.</p>
-<div class="row">{_figure("official_share", charts.svg(charts.official_share(split, breaks)))}
+<div class="row">{_figure("official_share", partial(charts.official_share, split, breaks))}
 {_table("Share of foreign Treasury holdings", ["Month", "Official", "Private", "File"], rows)}</div>
 </section>"""
 
@@ -295,7 +312,7 @@ def _net_purchases(data: BriefData) -> str:
 <h2>Net foreign purchases of U.S. long-term securities</h2>
 <p class="note">Purchases minus sales by foreign residents, {charts.month_label(start)} to
 {charts.month_label(end)}.{gross}</p>
-<div class="row">{_figure("net_purchases", charts.svg(charts.net_purchases(flows)))}
+<div class="row">{_figure("net_purchases", partial(charts.net_purchases, flows))}
 {_table("12-month sum, USD billions", ["Security", "Net purchases"], rows)}</div>
 </section>"""
 
@@ -326,19 +343,19 @@ def _revisions(data: BriefData) -> str:
     )
     rows = [
         [
-            escape(r["label"]),
+            f"{number}. {escape(r['label'])}",
             billions(r["first_usd_millions"]),
             billions(r["now_usd_millions"]),
             _amount(r["revision_usd_millions"], "revision", True),
         ]
-        for r in revisions.iter_rows(named=True)
+        for number, r in enumerate(revisions.iter_rows(named=True), start=1)
     ]
     count_rows = [
         [escape(r["source"]), escape(r["dataset"]), f"{r['values_changed']:,}"]
         for r in counts.iter_rows(named=True)
     ]
     largest = (
-        _figure("largest_revisions", charts.svg(charts.largest_revisions(revisions)))
+        _figure("largest_revisions", partial(charts.largest_revisions, revisions))
         if revisions.height
         else '<p class="note">No Grand Total or country value was revised.</p>'
     )
@@ -347,6 +364,6 @@ def _revisions(data: BriefData) -> str:
 <div class="row">{largest}
 {_table("Largest revisions, USD billions", ["Value", "First published", "Now", "Change"], rows)}
 </div>
-<div class="row">{_figure("revisions_per_file", charts.svg(charts.revisions_per_file(counts)))}
+<div class="row">{_figure("revisions_per_file", partial(charts.revisions_per_file, counts))}
 {_table("Values revised per file", ["File", "Dataset", "Values"], count_rows)}</div>
 </section>"""
