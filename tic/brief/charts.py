@@ -188,6 +188,8 @@ def official_share(
     split: pl.DataFrame, breaks: pl.DataFrame, width: int = WIDE
 ) -> alt.TopLevelMixin:
     """Official and private shares of foreign Treasury holdings, with each series break."""
+    years = split["period"].dt.year().to_list()
+    year_format = "%Y" if years and years[-1] - years[0] >= 3 else "%b %y"
     shares = split.select(
         "period",
         Official=pl.col("official_usd_millions") / pl.col("total_usd_millions"),
@@ -197,7 +199,7 @@ def official_share(
         alt.Chart(_data(_billions(shares)))
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("period:T", title=None),
+            x=alt.X("period:T", title=None, axis=alt.Axis(format=year_format)),
             y=alt.Y(
                 "share:Q",
                 title="Share of foreign holdings",

@@ -12,7 +12,7 @@ import altair as alt
 import polars as pl
 
 from tic.brief import charts
-from tic.brief.queries import BriefData, months_before
+from tic.brief.queries import SHARES_SINCE, BriefData, months_before
 
 SOURCE_LABELS = {
     "slt_table3": "Table 3",
@@ -262,8 +262,6 @@ def _series_breaks(split: pl.DataFrame) -> pl.DataFrame:
 
 
 def _shares(data: BriefData) -> str:
-    from tic.brief.queries import SHARES_SINCE
-
     split = data.treasury_split.filter(pl.col("period") >= SHARES_SINCE)
     breaks = _series_breaks(split)
     shown = [split.row(0, named=True)]
