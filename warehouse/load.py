@@ -11,6 +11,8 @@ import duckdb
 import polars as pl
 
 from tic.failpoints import crash_point
+from warehouse.countries import refresh_countries
+from warehouse.vintages import refresh_vintages
 
 VALUE_KEY = ("source", "dataset", "period", "country", "row_kind", "security", "holder", "measure")
 STORED_COLUMNS = (*VALUE_KEY, "country_code", "usd_millions")
@@ -203,4 +205,6 @@ def load_release(
         changed[load.file_name] = apply_file(con, release_date, load)
         crash_point("during_load")
         record_file(con, release_date, load, changed[load.file_name], validation_status)
+    refresh_countries(con, release_date, [load.frame for load in loads])
+    refresh_vintages(con)
     return LoadSummary(release_date, [load.file_name for load in loads], changed)

@@ -1,4 +1,5 @@
--- Flows as they stood after the newest release dated on or before as_of_date.
+-- Flows as they stood after the newest release dated on or before as_of_date,
+-- under the countries dimension's canonical names (as the holdings and flows views).
 create or replace macro flows_as_of(as_of_date) as table
 with vintage as (
     select
@@ -19,12 +20,16 @@ final as (
 )
 select
     period,
-    country,
-    country_code,
+    coalesce(names.country, final.country) as country,
+    coalesce(names.country_code, final.country_code) as country_code,
     security,
     holder,
     measure,
     usd_millions,
     source,
     release_date,
-from final;
+    names.kind as country_kind,
+from final
+left join internal.country_lookup as names
+    on names.printed_country = final.country
+    and names.printed_code is not distinct from final.country_code;

@@ -1,0 +1,57 @@
+"""Keep the countries dimension current: the names each loaded file prints, and the dimension
+rebuilt from all of them (transforms.countries derives it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from transforms.countries import build_countries, printed_names
+
+NAME_COLUMNS = ("source", "country", "country_code", "row_kind", "region", "first_line")
+
+
+def record_printed_names(
+    con: duckdb.DuckDBPyConnection, release_date: date, frames: Iterable[pl.DataFrame]
+) -> None:
+    """Store the names each frame prints under release_date, replacing a same-day copy."""
+    for frame in frames:
+        names = printed_names(frame)
+        for source in names["source"].unique():
+            con.execute(
+                "delete from internal.country_names where source = ? and release_date = ?",
+                [source, release_date],
+            )
+        con.register("printed", names.select(NAME_COLUMNS).to_arrow())
+        columns = ", ".join(NAME_COLUMNS)
+        con.execute(
+            f"insert into internal.country_names ({columns}, release_date) "
+            f"select {columns}, ? from printed",
+            [release_date],
+        )
+        con.unregister("printed")
+
+
+def rebuild_countries(con: duckdb.DuckDBPyConnection) -> None:
+    """Replace internal.countries and internal.country_lookup from every name stored."""
+    names = con.execute("select * from internal.country_names").pl()
+    countries, lookup = build_countries(names)
+    for table, frame in (("countries", countries), ("country_lookup", lookup)):
+        con.register("rebuilt", frame.to_arrow())
+        con.execute(f"delete from internal.{table}")
+        con.execute(
+            f"insert into internal.{table} ({', '.join(frame.columns)}) "
+            f"select {', '.join(frame.columns)} from rebuilt"
+        )
+        con.unregister("rebuilt")
+
+
+def refresh_countries(
+    con: duckdb.DuckDBPyConnection, release_date: date, frames: Iterable[pl.DataFrame]
+) -> None:
+    """The loader's step: record the release's names, then rebuild the dimension."""
+    record_printed_names(con, release_date, frames)
+    rebuild_countries(con)

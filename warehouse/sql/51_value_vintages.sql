@@ -1,0 +1,82 @@
+-- When each stored version is what holdings_as_of / flows_as_of return (ALFRED real-time
+-- periods). A source shows in a (period, security[, measure]) group from the first release
+-- that brought it there until a better-ranked source first arrives (sources never leave a
+-- group), so a version shows from its release until it is superseded or its source displaced.
+
+-- measure is 'holdings' for every holdings value, so it only splits flow groups.
+create or replace view internal.source_displacements_now as
+with arrivals as (
+    select
+        versions.dataset,
+        versions.period,
+        versions.security,
+        versions.measure,
+        precedence.source_rank,
+        min(versions.release_date) as arrived,
+    from internal.observation_versions as versions
+    join internal.source_precedence as precedence using (source)
+    where
+        versions.dataset in ('holdings', 'flows')
+        and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+    group by all
+)
+select
+    *,
+    min(arrived) over (
+        partition by dataset, period, security, measure
+        order by source_rank
+        range between unbounded preceding and 1 preceding
+    ) as displaced,
+from arrivals;
+
+-- A few thousand rows, rebuilt by every load (warehouse/vintages.py); created here for a
+-- warehouse built before it existed.
+create table if not exists internal.source_displacements as
+select * from internal.source_displacements_now;
+
+-- Every version's real-time period, under the canonical country name, code and kind.
+create or replace view internal.value_vintages_now as
+with versions as (
+    select
+        versions.*,
+        precedence.source_rank,
+    from internal.observation_versions as versions
+    join internal.source_precedence as precedence using (source)
+    where
+        versions.dataset in ('holdings', 'flows')
+        and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+),
+spans as (
+    select
+        versions.*,
+        versions.release_date as realtime_start,
+        least(versions.superseded_by, displacements.displaced) as realtime_stop,
+    from versions
+    join internal.source_displacements as displacements
+        using (dataset, period, security, measure, source_rank)
+)
+select
+    spans.dataset,
+    spans.period,
+    coalesce(names.country, spans.country) as country,
+    coalesce(names.country_code, spans.country_code) as country_code,
+    spans.security,
+    spans.holder,
+    spans.measure,
+    spans.usd_millions,
+    spans.source,
+    spans.release_date,
+    names.kind as country_kind,
+    spans.realtime_start,
+    cast(spans.realtime_stop - interval 1 day as date) as realtime_end,
+from spans
+left join internal.country_lookup as names
+    on names.printed_country = spans.country
+    and names.printed_code is not distinct from spans.country_code
+where spans.realtime_stop is null or spans.realtime_stop > spans.realtime_start
+order by spans.dataset, spans.period;
+
+-- Materialised by every load (the vintage views then read one table, filters reach its
+-- zone maps); created here for a warehouse built before it existed.
+create table if not exists internal.value_vintages as
+select * from internal.value_vintages_now;
