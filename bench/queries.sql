@@ -71,3 +71,57 @@ where country = 'Grand Total' and holder = 'all' and measure = 'net_purchases'
     and period between date '2025-01-01' and date '2025-12-01'
 group by security
 order by security;
+
+-- name: countries
+-- The countries dimension, whole.
+select * from countries;
+
+-- name: holdings_change_who_sold
+-- Who sold Treasuries between 2025-06 and 2026-04, countries only.
+select country, region, from_usd_millions, to_usd_millions, change_usd_millions,
+from holdings_change(date '2025-06-01', date '2026-04-01')
+where security = 'treasury' and holder = 'all' and country_kind = 'country'
+    and change_usd_millions < 0
+order by change_usd_millions;
+
+-- name: holdings_change_as_of
+-- Every key's change 2022-06 to 2022-12 as the warehouse stood on 2026-07-01.
+select * from holdings_change_as_of(date '2022-06-01', date '2022-12-01', date '2026-07-01');
+
+-- name: flows_between_2025
+-- Net purchases by type over 2025, summed.
+select security, usd_millions,
+from flows_between(date '2025-01-01', date '2025-12-01')
+where country = 'Grand Total' and holder = 'all' and measure = 'net_purchases';
+
+-- name: flows_between_as_of
+-- Countries' net purchases of Treasuries over 2025 as first shown on 2026-06-18.
+select * from flows_between_as_of(date '2025-01-01', date '2025-12-01', date '2026-06-18')
+where security = 'treasury' and measure = 'net_purchases' and country_kind = 'country';
+
+-- name: holdings_vintages_japan
+-- Every figure Japan's Treasury holdings have had, with its real-time period.
+select * from holdings_vintages
+where country = 'Japan' and security = 'treasury' and holder = 'all';
+
+-- name: flows_vintages_grand_total
+-- Every figure of the Grand Total's net purchases of U.S. long-term securities.
+select * from flows_vintages
+where country = 'Grand Total' and security = 'us_long_term' and holder = 'all'
+    and measure = 'net_purchases';
+
+-- name: holdings_first_release_vs_latest
+-- Grand Total holdings of U.S. long-term securities, first published against latest.
+select period, first.usd_millions as first_published, latest.usd_millions as latest,
+from holdings_first_release as first
+join holdings as latest using (period, country, security, holder)
+where country = 'Grand Total' and security = 'us_long_term' and holder = 'all'
+order by period;
+
+-- name: flows_first_release_month
+-- Every flow of one month as first published.
+select * from flows_first_release where period = date '2025-12-01';
+
+-- name: revisions_by_code
+-- Revisions of one country by code and holder.
+select * from revisions where country_code = 42609 and holder = 'all';

@@ -1,7 +1,9 @@
 """TIC country codes and MFH country names seen in the real files, kept as constants.
 
 A code or name outside these lists is not dropped: the gate reports it as a warning so a person
-can add it here (a new country in the Treasury's list) or fix the parser (a misread cell).
+can add it here (a new country in the Treasury's list), add an alias to
+``transforms.countries.COUNTRY_ALIASES`` (a new spelling of a known country) or fix the parser
+(a misread cell). The countries dimension loads it either way, under its own name.
 Regenerate from a folder of release folders with
 ``uv run python -m expectations.known_countries ../shared/tic/releases``.
 """
@@ -12,6 +14,8 @@ import sys
 from pathlib import Path
 
 import polars as pl
+
+from transforms.countries import COUNTRY_ALIASES
 
 # Derived from slt_table1..3 (2026-06-18, 2026-07-14) and s1_globl (2023-03-15). The holder
 # splits (99990, 99991) are parsed as Grand Total 99996 parts, so they do not appear here.
@@ -139,70 +143,30 @@ KNOWN_COUNTRY_CODES: dict[int, str] = {
     99996: "Grand Total",
 }
 
-# Names in the MFH tables (slt_table5, mfhhis01, mfh.txt), which carry no codes.
-KNOWN_UNCODED_COUNTRIES: frozenset[str] = frozenset(
+# Names only the MFH tables (slt_table5, mfhhis01, mfh.txt) print: no coded file lists them,
+# so they enter the countries dimension with a NULL code. Every other MFH name must match a
+# coded name or an alias (transforms.countries.COUNTRY_ALIASES).
+MFH_ONLY_NAMES: frozenset[str] = frozenset(
     {
         "All Other",
-        "Australia",
-        "Bahamas",
-        "Belgium",
-        "Belgium-Luxembourg",
-        "Bermuda",
-        "Brazil",
-        "Canada",
         "Carib Bnkng Ctrs",
-        "Cayman Islands",
-        "Chile",
-        "China, Mainland",
-        "Colombia",
-        "Denmark",
-        "Egypt",
         "El Salvador",
-        "Finland",
-        "France",
-        "Germany",
-        "Hong Kong",
-        "India",
-        "Indonesia",
         "Iraq",
-        "Ireland",
-        "Israel",
-        "Italy",
-        "Japan",
-        "Kazakhstan",
-        "Korea",
-        "Korea, South",
-        "Kuwait",
-        "Luxembourg",
-        "Malaysia",
-        "Mexico",
-        "Netherlands",
-        "Norway",
         "Oil Exporters",
         "Oman",
-        "Peru",
-        "Philippines",
-        "Poland",
-        "Russia",
-        "Saudi Arabia",
-        "Singapore",
-        "South Africa",
-        "Spain",
-        "Sweden",
-        "Switzerland",
-        "Taiwan",
-        "Thailand",
-        "Turkey",
-        "United Arab Emirates",
-        "United Kingdom",
-        "Uruguay",
         "Vietnam",
     }
 )
 
+# The uncoded names the countries dimension resolves; the gate warns about any other.
+KNOWN_UNCODED_COUNTRIES: frozenset[str] = (
+    frozenset(KNOWN_COUNTRY_CODES.values()) | frozenset(COUNTRY_ALIASES) | MFH_ONLY_NAMES
+)
+
 
 def derive_known_countries(frames: list[pl.DataFrame]) -> tuple[dict[int, str], set[str]]:
-    """Codes (with their newest name) and uncoded names found in parsed frames, oldest first."""
+    """Codes (with their newest name) found in parsed frames, oldest first, and the uncoded
+    names that match no coded name or alias."""
     codes: dict[int, str] = {}
     names: set[str] = set()
     for frame in frames:
@@ -212,7 +176,7 @@ def derive_known_countries(frames: list[pl.DataFrame]) -> tuple[dict[int, str], 
                 names.add(name)
             else:
                 codes[code] = name
-    return codes, names
+    return codes, names - set(codes.values()) - set(COUNTRY_ALIASES)
 
 
 def main(releases: Path) -> None:
@@ -229,7 +193,7 @@ def main(releases: Path) -> None:
     print("KNOWN_COUNTRY_CODES: dict[int, str] = {")
     for code in sorted(codes):
         print(f"    {code}: {codes[code]!r},")
-    print("}\nKNOWN_UNCODED_COUNTRIES: frozenset[str] = frozenset({")
+    print("}\nMFH_ONLY_NAMES: frozenset[str] = frozenset({")
     for name in sorted(names):
         print(f"    {name!r},")
     print("})")

@@ -45,6 +45,7 @@ HOLDINGS_COLUMNS = [
     "usd_millions",
     "source",
     "release_date",
+    "country_kind",
 ]
 
 
@@ -62,6 +63,7 @@ def test_views_have_the_contract_columns(backfilled: Path) -> None:
             "usd_millions",
             "source",
             "release_date",
+            "country_kind",
         ],
         "official_private": [
             "period",
@@ -79,10 +81,11 @@ def test_views_have_the_contract_columns(backfilled: Path) -> None:
         found = [r[0] for r in query(backfilled, f"describe {view}")]
         assert found == columns, view
     revisions = [r[0] for r in query(backfilled, "describe revisions")]
-    assert revisions[:11] == [
+    assert revisions[:12] == [
         "dataset",
         "period",
         "country",
+        "country_code",
         "security",
         "holder",
         "measure",

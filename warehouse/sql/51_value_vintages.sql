@@ -35,7 +35,7 @@ create table if not exists internal.source_displacements as
 select * from internal.source_displacements_now;
 
 -- Every version's real-time period, under the canonical country name, code and kind.
-create or replace view internal.value_vintages_now as
+create or replace view internal.value_vintages as
 with versions as (
     select
         versions.*,
@@ -53,7 +53,11 @@ spans as (
         least(versions.superseded_by, displacements.displaced) as realtime_stop,
     from versions
     join internal.source_displacements as displacements
-        using (dataset, period, security, measure, source_rank)
+        on displacements.dataset = versions.dataset
+        and displacements.period = versions.period
+        and displacements.security = versions.security
+        and displacements.measure = versions.measure
+        and displacements.source_rank = versions.source_rank
 )
 select
     spans.dataset,
@@ -73,10 +77,4 @@ from spans
 left join internal.country_lookup as names
     on names.printed_country = spans.country
     and names.printed_code is not distinct from spans.country_code
-where spans.realtime_stop is null or spans.realtime_stop > spans.realtime_start
-order by spans.dataset, spans.period;
-
--- Materialised by every load (the vintage views then read one table, filters reach its
--- zone maps); created here for a warehouse built before it existed.
-create table if not exists internal.value_vintages as
-select * from internal.value_vintages_now;
+where spans.realtime_stop is null or spans.realtime_stop > spans.realtime_start;
