@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import polars as pl
@@ -48,17 +48,26 @@ REFRESH_SCRIPT = "20_latest_tables.sql"  # materialises the latest vintage: run 
 def create_objects(con: duckdb.DuckDBPyConnection, *, refresh: bool) -> None:
     """Create every table, macro and view (idempotent); with refresh, or on a new database,
     also rebuild the materialised latest-vintage tables."""
-    exists = con.execute(
+    exists = _scalar(
+        con,
         "select count(*) from duckdb_tables() "
-        "where schema_name = 'internal' and table_name = 'latest_winner'"
-    ).fetchone()[0]
+        "where schema_name = 'internal' and table_name = 'latest_winner'",
+    )
     for name, text in sql_scripts():
         if name != REFRESH_SCRIPT or refresh or not exists:
             con.execute(text)
 
 
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
+    """The one value a query returns (aggregates always return one row)."""
+    row = con.execute(sql, params or []).fetchone()
+    assert row is not None, sql
+    return row[0]
+
+
 def newest_release(con: duckdb.DuckDBPyConnection) -> date | None:
-    return con.execute("select max(release_date) from internal.release_files").fetchone()[0]
+    newest: date | None = _scalar(con, "select max(release_date) from internal.release_files")
+    return newest
 
 
 def loaded_sha256(con: duckdb.DuckDBPyConnection, file_name: str, as_of: date | None) -> str | None:
@@ -124,17 +133,16 @@ def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoa
         """,
         [release_date],
     )
-    return con.execute("select count(*) from changed").fetchone()[0]
+    return int(_scalar(con, "select count(*) from changed"))
 
 
 def _loaded_before(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> bool:
-    return (
-        con.execute(
-            "select count(*) from internal.release_files where source = ? and release_date = ?",
-            [source, release_date],
-        ).fetchone()[0]
-        > 0
+    loaded = _scalar(
+        con,
+        "select count(*) from internal.release_files where source = ? and release_date = ?",
+        [source, release_date],
     )
+    return bool(loaded > 0)
 
 
 def _undo_same_release(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> None:
