@@ -75,5 +75,7 @@ def test_every_macro_is_documented(backfilled: Path) -> None:
     for macro in AS_OF_MACROS:
         assert f"{macro}(d)" in DICTIONARY
     for macro, columns in documented_macros().items():
-        described = [row[0] for row in query(backfilled, f"describe {MACRO_CALLS[macro]}")]
+        described = [
+            row[0] for row in query(backfilled, f"describe select * from {MACRO_CALLS[macro]}")
+        ]
         assert described == columns, macro
