@@ -17,8 +17,8 @@ checked as (
 ),
 endpoints as (
     select vintages.*
-    -- holdings_as_of(d) is the vintages current on d; in this form the period filter
-    -- reaches the table scan
+    -- holdings_as_of(d) is the vintages current on d; reading them, the period filter
+    -- applies before anything else (the as-of macro ranks sources over every month first)
     from holdings_vintages as vintages
     where
         (select ok from checked)

@@ -12,8 +12,8 @@ checked as (
     from request
 ),
 window_flows as (
-    -- flows_as_of(d) is the vintages current on d; in this form the period filter reaches
-    -- the table scan
+    -- flows_as_of(d) is the vintages current on d; reading them, the period filter
+    -- applies before anything else (the as-of macro ranks sources over every month first)
     select vintages.*
     from flows_vintages as vintages
     where
