@@ -11,7 +11,7 @@ import polars as pl
 
 from transforms.countries import build_countries, printed_names
 
-NAME_COLUMNS = ("source", "country", "country_code", "row_kind", "region", "first_line")
+NAME_COLUMNS = ("source", "country", "country_code", "row_kind", "region")
 
 
 def record_printed_names(

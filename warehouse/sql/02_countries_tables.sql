@@ -1,6 +1,7 @@
 -- The countries dimension, kept current by every load (warehouse/countries.py).
 
--- Every name a loaded file printed, with the region of its block in the file.
+-- Every name a loaded file printed, with the region of its block in the file (no line
+-- numbers: a reworded title or a blank line must not change what a load stores).
 create table if not exists internal.country_names (
     source varchar not null,
     release_date date not null,
@@ -8,7 +9,6 @@ create table if not exists internal.country_names (
     country_code integer,
     row_kind varchar not null,
     region varchar,
-    first_line integer not null,
 );
 
 -- One row per country or aggregate (see the countries view).
