@@ -20,7 +20,7 @@ from tic.source.fetch import is_url
 from transforms.registry import family_of
 from warehouse.load import FileLoad, LoadSummary, ValidationStatus, load_release
 from warehouse.publish import writable_copy
-from warehouse.runs import RunRecord, insert_run, insert_validation
+from warehouse.runs import RunRecord, clear_run_log, insert_run, insert_validation, merge_run_log
 
 if TYPE_CHECKING:
     from expectations.results import GateReport
@@ -99,7 +99,9 @@ def publish_release(
         summary = load_release(con, report.release_date, loads, status)
         record = run(summary)
         insert_validation(con, record.run_id, report)
+        merge_run_log(con, paths.run_log)  # the no-change polls since the last write
         insert_run(con, record)
+    clear_run_log(paths.run_log)
     return record
 
 
