@@ -71,9 +71,12 @@ def _short(error: BaseException) -> str:
     return " ".join(str(error).split())[:300] or type(error).__name__
 
 
-def loaded_alert(message: str, release_date: date | None, brief_path: str | None) -> Alert:
+def loaded_alert(
+    message: str, release_date: date | None, brief_path: str | None, report_path: str | None
+) -> Alert:
+    """``report`` is the release brief when there is one, else the validation report."""
     text = message + (f"; brief: {brief_path}" if brief_path else "")
-    return Alert("loaded", text, release_date, report=brief_path)
+    return Alert("loaded", text, release_date, report=brief_path or report_path)
 
 
 def quarantined_alert(message: str, report: GateReport, folder: str) -> Alert:

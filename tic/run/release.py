@@ -118,7 +118,9 @@ def run_release(
         str(brief) if brief else None,
     )
     if result.outcome == "loaded":
-        alert = alerts.loaded_alert(result.message, result.release_date, result.brief_path)
+        alert = alerts.loaded_alert(
+            result.message, result.release_date, result.brief_path, result.report_path
+        )
         alerts.send_alert(settings, alert)
     if settings.alert_webhook:
         alerts.alert_if_overdue(settings, latest_release_date(paths.database))
@@ -222,7 +224,10 @@ def _record_quietly(
 
 def _record_failure(paths: DataPaths, record: RunRecord) -> None:
     try:
-        _record_quietly(paths, record)
+        if paths.database.exists():
+            _record_quietly(paths, record)
+        else:  # a failure must not create a warehouse: the run log says what happened
+            append_run_log(paths.run_log, record)
     except Exception as record_error:  # keep the run's own error, which is what people need
         import logging
 

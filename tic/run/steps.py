@@ -16,7 +16,7 @@ from tic.failpoints import crash_point
 from tic.ops.calendar import release_for_month
 from tic.source.archive import RawArchive
 from tic.source.collect import ReleaseFile, collect
-from tic.source.fetch import is_url
+from tic.source.fetch import MANUAL_RUN, RetryPolicy, is_url
 from transforms.registry import family_of
 from warehouse.load import FileLoad, LoadSummary, ValidationStatus, load_release
 from warehouse.publish import writable_copy
@@ -31,9 +31,9 @@ Frames = Mapping[str, pl.DataFrame]  # parsed frames keyed by source (file famil
 _DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def fetch_release(source: str, raw: Path) -> list[ReleaseFile]:
+def fetch_release(source: str, raw: Path, policy: RetryPolicy = MANUAL_RUN) -> list[ReleaseFile]:
     """Every known file of the release at an http(s) URL or in a folder."""
-    return collect(source, raw)
+    return collect(source, raw, policy)
 
 
 def archive_release(raw: Path, files: list[ReleaseFile], release_date: date | None) -> None:
