@@ -142,7 +142,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.dry_run:
         from tic.source.collect import check_source
 
-        check_source(settings.source)
+        check_source(settings.source, resolve_host=False)
         quiet_prefect_console(args.verbose)
     return serve(settings, dry_run=args.dry_run)
 

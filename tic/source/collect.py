@@ -137,10 +137,11 @@ def archive_files(archive: RawArchive, files: list[ReleaseFile], release_date: d
         )
 
 
-def check_source(source: str) -> str:
+def check_source(source: str, *, resolve_host: bool = True) -> str:
     """The source made absolute, or a ReleaseError saying what is wrong with it, before a run
     starts anything: a folder must hold TIC files; a URL must be http(s) with a host name that
-    resolves (no network, or a mistyped host, fails here in milliseconds)."""
+    resolves (no network, or a mistyped host, fails here in milliseconds). A long-lived
+    `tic serve` passes resolve_host=False: the network may well come back before its polls."""
     if not is_url(source):
         directory = Path(source).resolve()
         if not directory.is_dir():
@@ -156,6 +157,8 @@ def check_source(source: str) -> str:
         raise ReleaseError(
             f"source {source!r} has no host name; pass a URL like https://host/path/"
         )
+    if not resolve_host:
+        return source
     try:
         socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
