@@ -87,7 +87,7 @@ def _render(result: StatementResult, output_format: str) -> str:
     if result.frame is None:
         return "ok"
     if output_format == "csv":
-        return result.frame.write_csv().rstrip("\n")
+        return _flat(result.frame).write_csv().rstrip("\n")
     if output_format == "json":
         return json.dumps(result.frame.to_dicts(), default=str, indent=1)
     return _table(result.frame)
@@ -104,12 +104,20 @@ def _write_output(results: list[StatementResult], output: Path, output_format: s
             f"--output {output}: name a .csv, .json or .parquet file, or pass --format csv|json"
         )
     if kind == "csv":
-        frame.write_csv(output)
+        _flat(frame).write_csv(output)
     elif kind == "json":
         output.write_text(json.dumps(frame.to_dicts(), default=str, indent=1) + "\n")
     else:
         frame.write_parquet(output)
     return f"wrote {frame.height} rows to {output} ({kind})"
+
+
+def _flat(frame: pl.DataFrame) -> pl.DataFrame:
+    """CSV holds no lists: a list cell (`releases.files`) becomes its items joined by ';'."""
+    lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+    return frame.with_columns(
+        pl.col(name).list.eval(pl.element().cast(pl.Utf8)).list.join(";") for name in lists
+    )
 
 
 def _table(frame: pl.DataFrame) -> str:
