@@ -74,8 +74,9 @@ def file_state(path: Path) -> tuple[str, int]:
 
 
 @pytest.fixture()
-def warehouse(backfilled: Path, tmp_path: Path) -> Path:
-    """A copy of the backfilled warehouse (all three real releases loaded)."""
+def warehouse(backfilled: Path, prefect_harness, tmp_path: Path) -> Path:
+    """A copy of the backfilled warehouse (all three real releases loaded); the `tic` child
+    processes report to the session's Prefect server."""
     return Path(shutil.copytree(backfilled, tmp_path / "data", symlinks=True))
 
 

@@ -13,8 +13,6 @@ import pytest
 
 from tests.conftest import ROOT, query
 
-pytestmark = pytest.mark.prefect  # the backfilled warehouse comes from a real Prefect backfill
-
 
 def tic_sql(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
