@@ -15,8 +15,9 @@ import socket
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -135,7 +136,7 @@ def test_a_loaded_release_alerts_and_an_overdue_release_alerts_once(
     assert loaded["data_dir"] == str(data_dir)
     # The calendar's newest release on or before today, by hand from the shipped CSV.
     calendar = (ROOT / "tic" / "ops" / "release_calendar.csv").read_text().splitlines()[1:]
-    today = date.today().isoformat()
+    today = datetime.now(ZoneInfo("America/New_York")).date().isoformat()  # Washington's day
     expected = max(line.split(",")[0] for line in calendar if line.split(",")[0] <= today)
     assert overdue["release_date"] == expected
     assert overdue["text"].startswith(f"OVERDUE: release {expected} ")
@@ -308,3 +309,20 @@ def test_a_failing_run_prints_one_line_and_the_traceback_only_with_verbose(
     assert verbose.code == 1
     assert "Traceback (most recent call last):" in verbose.stderr
     assert lines[-1].startswith("tic run: slt_table3.txt from ")
+
+
+def test_a_failure_in_an_empty_data_dir_creates_no_warehouse(
+    releases_site: TicSiteServer, prefect_harness, tmp_path: Path
+) -> None:
+    """A run that fails before there is a warehouse (a required file answers 404) records the
+    failure in runs.jsonl only, never a new tic.duckdb; `tic status` shows it as the last run."""
+    releases_site.inject("slt_table3.txt", Status(404, times=5))
+    data_dir = tmp_path / "data"
+    failed = tic("run", "--source", releases_site.base_url, "--data-dir", str(data_dir))
+    assert failed.code == 1
+    assert not (data_dir / "tic.duckdb").exists()
+    [logged] = [json.loads(line) for line in (data_dir / "runs.jsonl").read_text().splitlines()]
+    assert logged["outcome"] == "failed" and "slt_table3.txt" in logged["message"]
+    status = tic("status", "--data-dir", str(data_dir))
+    assert "no warehouse at" in status.stdout
+    assert "-> failed" in status.stdout, status.stdout

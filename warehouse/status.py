@@ -19,6 +19,7 @@ def status_text(settings: Settings, today: date | None = None) -> str:
             [
                 f"no warehouse at {paths.database} yet: run `tic backfill` or `tic run`",
                 *_freshness_lines(settings, None, today),
+                *_run_lines(_newest_run([], read_run_log(paths.run_log)))[:2],
             ]
         )
     con = connect_read_only(paths.database)

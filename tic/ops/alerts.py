@@ -100,7 +100,16 @@ def alert_if_overdue(
     settings: Settings, latest_release: date | None, today: date | None = None
 ) -> bool:
     """Send ``overdue`` once per missing release: the ones already announced are kept in
-    <data_dir>/alerts-sent.json; one not delivered is tried again at the next run."""
+    <data_dir>/alerts-sent.json; one not delivered is tried again at the next run. Whatever
+    goes wrong here is logged: the run it follows has already succeeded."""
+    try:
+        return _alert_if_overdue(settings, latest_release, today)
+    except Exception as error:
+        log.warning("overdue check skipped: %s", _short(error))
+        return False
+
+
+def _alert_if_overdue(settings: Settings, latest_release: date | None, today: date | None) -> bool:
     from tic.ops.calendar import load_calendar
     from tic.ops.freshness import freshness, today_in_washington
 
