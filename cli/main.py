@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,35 +20,44 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
+DATA_DIR_HELP = "warehouse folder (default $TIC_DATA_DIR, else ./data)"
+VERBOSE_HELP = "also print Prefect's log and a failure's traceback on stderr"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tic", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    data_dir_help = "warehouse folder (default $TIC_DATA_DIR, else ./data)"
 
     run = commands.add_parser("run", help="pull one release and load it")
     run.add_argument("--source", default=None, help="http(s) base URL or a folder of release files")
     run.add_argument("--release-date", type=_date, default=None)
-    run.add_argument("--data-dir", help=data_dir_help)
+    run.add_argument("--data-dir", help=DATA_DIR_HELP)
+    run.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
 
     backfill = commands.add_parser("backfill", help="replay a folder of YYYY-MM-DD release folders")
     backfill.add_argument("--source", required=True)
-    backfill.add_argument("--data-dir", help=data_dir_help)
+    backfill.add_argument("--data-dir", help=DATA_DIR_HELP)
+    backfill.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
 
     serve = commands.add_parser("serve", help="serve the scheduled Prefect deployment")
     serve.add_argument("--dry-run", action="store_true")
+    serve.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
 
     sql = commands.add_parser("sql", help="run read-only SQL against the warehouse")
-    sql.add_argument("query")
+    sql.add_argument("query", help="one or more statements separated by ';'")
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    sql.add_argument("--data-dir", help=data_dir_help)
+    sql.add_argument(
+        "--output", type=Path, default=None, help="write the last result to a .csv/.json/.parquet"
+    )
+    sql.add_argument("--data-dir", help=DATA_DIR_HELP)
 
     status = commands.add_parser("status", help="latest release, vintages, last run")
-    status.add_argument("--data-dir", help=data_dir_help)
+    status.add_argument("--data-dir", help=DATA_DIR_HELP)
 
     brief = commands.add_parser("brief", help="write the release brief (HTML) of a release")
     brief.add_argument("--release-date", type=_date, default=None, help="default: the latest")
     brief.add_argument("--output", type=Path, default=None, help="default: <data-dir>/briefs/")
-    brief.add_argument("--data-dir", help=data_dir_help)
+    brief.add_argument("--data-dir", help=DATA_DIR_HELP)
     return parser
 
 
@@ -55,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     # Prefect's local server must not try to phone home from a closed network.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     args = build_parser().parse_args(argv)
+    verbose = bool(getattr(args, "verbose", False))
     try:
         settings = load_settings().with_data_dir(getattr(args, "data_dir", None))
         return COMMANDS[args.command](args, settings)
@@ -67,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(error, RunInProgress):
             print(f"skipped: {error}")
             return 0
+        if verbose:
+            traceback.print_exception(error, file=sys.stderr)
         print(f"tic {args.command}: {_one_line(error)}", file=sys.stderr)
         return 1
 
@@ -76,11 +89,32 @@ def _one_line(error: BaseException) -> str:
     return " ".join(text.split())
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.release import release_flow
-    from tic.source.fetch import absolute_source
+def quiet_prefect_console(verbose: bool) -> None:
+    """Keep Prefect's console log (a failure's traceback, task states) off stderr unless
+    --verbose: the API log handler still sends all of it to the Prefect server, where the
+    flow run's log shows it; stderr gets the one line `tic <command>: <reason>`."""
+    import logging
 
-    source = absolute_source(args.source or settings.source)
+    from prefect.logging.configuration import setup_logging
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    setup_logging()
+    if verbose:
+        return
+    loggers = [logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.setLevel(logging.CRITICAL + 1)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from tic.source.collect import check_source
+
+    source = check_source(args.source or settings.source)  # before Prefect starts or writes
+    quiet_prefect_console(args.verbose)
+    from flows.release import release_flow
+
     result = release_flow(
         source=source, release_date=args.release_date, data_dir=str(settings.paths.root)
     )
@@ -89,11 +123,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    from tic.run.release import release_folders
+
+    source = Path(args.source).resolve()
+    release_folders(source)  # a source without release folders fails before anything starts
+    quiet_prefect_console(args.verbose)
     from flows.release import backfill_flow
 
-    results = backfill_flow(
-        source=str(Path(args.source).resolve()), data_dir=str(settings.paths.root)
-    )
+    results = backfill_flow(source=str(source), data_dir=str(settings.paths.root))
     for result in results:
         print(f"{result.release_date}: {result.outcome}: {result.message}")
     return 0
@@ -102,13 +139,18 @@ def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.schedule import serve
 
+    if not args.dry_run:
+        from tic.source.collect import check_source
+
+        check_source(settings.source, resolve_host=False)
+        quiet_prefect_console(args.verbose)
     return serve(settings, dry_run=args.dry_run)
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     from warehouse.query import run_query
 
-    print(run_query(settings.paths.database, args.query, args.format))
+    print(run_query(settings.paths.database, args.query, args.format, args.output))
     return 0
 
 

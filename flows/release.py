@@ -4,6 +4,8 @@ of the steps and the quarantine policy are the plain function's."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,12 @@ from prefect.cache_policies import NO_CACHE
 from tic.run import steps
 from tic.run.release import RunResult, Steps, raise_if_rejected, run_backfill, run_release
 from tic.settings import TREASURY_BASE_URL, load_settings
-from tic.source.fetch import FetchError
+from tic.source.collect import ReleaseFile
+from tic.source.fetch import FetchError, RetryPolicy, retry_policy
+
+# A Prefect global concurrency limit: when one of this name exists on the server, every run
+# (scheduled, by hand, on any machine) takes its slot before writing; without it, a no-op.
+WRITER_LIMIT = "tic-writer"
 
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -28,25 +35,47 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-PREFECT_STEPS = Steps(
-    fetch=task(
-        retries=2,
-        retry_delay_seconds=[30, 120],
+_plain: dict[str, Any] = {"cache_policy": NO_CACHE}
+_TASKS: dict[str, Any] = {
+    "archive": task(**_plain)(steps.archive_release),
+    "parse": task(**_plain)(steps.parse_release),
+    "validate": task(**_plain)(steps.validate_release),
+    "publish": task(name="load_and_publish", **_plain)(steps.publish_release),
+}
+
+
+def prefect_steps(policy: RetryPolicy) -> Steps:
+    """The run's steps as Prefect tasks, the fetch retried as ``policy`` says."""
+
+    def fetch_release(source: str, raw: Path) -> list[ReleaseFile]:
+        return steps.fetch_release(source, raw, policy)
+
+    fetch = task(
+        name="fetch_release",
+        retries=policy.task_retries,
+        retry_delay_seconds=policy.task_retry_delay_s,
         retry_condition_fn=_transient,
-        cache_policy=NO_CACHE,
-    )(steps.fetch_release),
-    archive=task(cache_policy=NO_CACHE)(steps.archive_release),
-    parse=task(cache_policy=NO_CACHE)(steps.parse_release),
-    validate=task(cache_policy=NO_CACHE)(steps.validate_release),
-    publish=task(name="load_and_publish", cache_policy=NO_CACHE)(steps.publish_release),
-)
+        **_plain,
+    )(fetch_release)
+    return Steps(fetch=fetch, **_TASKS)
 
 
-def _flow_run_prefix() -> str:
-    """Run ids start with the Prefect flow-run id (a backfill's releases share one)."""
-    from prefect.runtime import flow_run
+def _this_run() -> tuple[str, bool]:
+    """(run-id prefix, scheduled): run ids start with the Prefect flow-run id (a backfill's
+    releases share one); a flow run of a deployment is a scheduled poll."""
+    from prefect.runtime import deployment, flow_run
 
-    return str(flow_run.id)[:8] if flow_run.id else "local"
+    prefix = str(flow_run.id)[:8] if flow_run.id else "local"
+    return prefix, deployment.id is not None
+
+
+@contextlib.contextmanager
+def writer_slot() -> Iterator[None]:
+    """Hold a slot of the `tic-writer` global concurrency limit if the server has one."""
+    from prefect.concurrency.sync import concurrency
+
+    with concurrency(WRITER_LIMIT, occupy=1, strict=False):
+        yield
 
 
 @flow(name="tic-release", log_prints=True)
@@ -54,13 +83,15 @@ def release_flow(
     source: str = TREASURY_BASE_URL, release_date: date | None = None, data_dir: str | None = None
 ) -> RunResult:
     """Pull one TIC release from a URL or a folder and load it as a new vintage."""
-    result = run_release(
-        source,
-        load_settings().with_data_dir(data_dir),
-        release_date=release_date,
-        steps=PREFECT_STEPS,
-        run_id_prefix=_flow_run_prefix(),
-    )
+    prefix, scheduled = _this_run()
+    with writer_slot():
+        result = run_release(
+            source,
+            load_settings().with_data_dir(data_dir),
+            release_date=release_date,
+            steps=prefect_steps(retry_policy(scheduled)),
+            run_id_prefix=prefix,
+        )
     return raise_if_rejected(result)
 
 
@@ -68,6 +99,11 @@ def release_flow(
 def backfill_flow(source: str, data_dir: str | None = None) -> list[RunResult]:
     """Replay release folders named YYYY-MM-DD in date order, each as the vintage of its date."""
     settings = load_settings().with_data_dir(data_dir)
-    return run_backfill(
-        Path(source), settings, steps=PREFECT_STEPS, run_id_prefix=_flow_run_prefix()
-    )
+    prefix, scheduled = _this_run()
+    with writer_slot():
+        return run_backfill(
+            Path(source),
+            settings,
+            steps=prefect_steps(retry_policy(scheduled)),
+            run_id_prefix=prefix,
+        )

@@ -1,4 +1,5 @@
-"""The scheduled deployment `tic-monthly`: polls the Treasury on business-day afternoons.
+"""The scheduled deployment `tic-monthly`: polls the Treasury on business-day afternoons, and
+every minute from 16:00 to 16:30 on the release calendar's dates.
 
 `tic serve` serves it with Prefect (`prefect.serve`, runs execute on this machine);
 `tic serve --dry-run` prints what would be served and the next run times, registering nothing.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,34 @@ CRON_MEANINGS = {
     CATCH_UP_CRON: "08:05 Monday-Friday (morning catch-up)",
 }
 
+# On the calendar's release dates the site is polled every minute from 16:00 to 16:30, so a
+# release on time is loaded a minute or two after it appears (a poll takes seconds) instead of
+# at 16:05, with the crons above after 16:30 as on any day. One RRule per date (a cron cannot
+# name dates); the next RELEASE_DAYS_AHEAD dates of the calendar, read when `tic serve` starts.
+RELEASE_DAY_MINUTES = 31  # 16:00, 16:01, ... 16:30
+RELEASE_DAYS_AHEAD = 12
+
+
+def release_day_rrule(day: date) -> str:
+    """Every minute 16:00-16:30 on ``day``, wall-clock America/New_York (the RRule's
+    time zone is TIMEZONE)."""
+    return (
+        f"DTSTART:{day:%Y%m%d}T160000\nRRULE:FREQ=MINUTELY;INTERVAL=1;COUNT={RELEASE_DAY_MINUTES}"
+    )
+
+
+def release_days(settings: Settings, today: date | None = None) -> list[date]:
+    """The calendar's release dates from today on (today in America/New_York), the next
+    RELEASE_DAYS_AHEAD of them. Read with the csv module: the dry run loads no polars."""
+    import csv
+    from importlib import resources
+
+    source = settings.release_calendar or resources.files("tic.ops") / "release_calendar.csv"
+    rows = csv.DictReader(source.read_text().splitlines())
+    today = today or datetime.now(ZoneInfo(TIMEZONE)).date()
+    dates = {date.fromisoformat(row["release_date"]) for row in rows}
+    return sorted(d for d in dates if d >= today)[:RELEASE_DAYS_AHEAD]
+
 
 def deployment_parameters(settings: Settings) -> dict[str, Any]:
     """release_flow's parameters: $TIC_SOURCE (default the Treasury site) and $TIC_DATA_DIR
@@ -51,32 +80,42 @@ def deployment_parameters(settings: Settings) -> dict[str, Any]:
     return {"source": absolute_source(settings.source), "data_dir": str(settings.paths.root)}
 
 
-def next_run_times(n: int = 5, after: datetime | None = None) -> list[datetime]:
-    """The next n run times at or after `after` (default now), in America/New_York.
+def next_run_times(
+    n: int = 5, after: datetime | None = None, release_dates: list[date] | None = None
+) -> list[datetime]:
+    """The next n run times at or after `after` (default now), in America/New_York, of the
+    crons and of the release-day windows of `release_dates`.
 
     Computed by the same code the Prefect server uses to create scheduled runs; a naive
     `after` is read as America/New_York time, as Prefect does. Call it from synchronous code.
     """
-    from prefect.server.schemas.schedules import CronSchedule
+    from prefect.server.schemas.schedules import CronSchedule, RRuleSchedule
 
     zone = ZoneInfo(TIMEZONE)
     start = after or datetime.now(zone)
     if start.tzinfo is None:
         start = start.replace(tzinfo=zone)
+    schedules: list[CronSchedule | RRuleSchedule] = [
+        CronSchedule(cron=cron, timezone=TIMEZONE) for cron in CRONS
+    ]
+    schedules += [
+        RRuleSchedule(rrule=release_day_rrule(d), timezone=TIMEZONE) for d in release_dates or []
+    ]
     times: set[datetime] = set()
-    for cron in CRONS:
-        dates = asyncio.run(CronSchedule(cron=cron, timezone=TIMEZONE).get_dates(n=n, start=start))
+    for schedule in schedules:
+        dates = asyncio.run(schedule.get_dates(n=n, start=start))
         times.update(datetime.fromtimestamp(d.timestamp(), tz=zone) for d in dates)
     return sorted(times)[:n]
 
 
-def _schedules() -> list:
-    from prefect.schedules import Cron
+def _schedules(release_dates: list[date]) -> list[Any]:
+    from prefect.schedules import Cron, RRule
 
-    return [Cron(cron, timezone=TIMEZONE) for cron in CRONS]
+    crons = [Cron(cron, timezone=TIMEZONE) for cron in CRONS]
+    return crons + [RRule(release_day_rrule(d), timezone=TIMEZONE) for d in release_dates]
 
 
-def _concurrency_limit():
+def _concurrency_limit() -> Any:
     """One run at a time: a poll that finds the previous one still running is cancelled
     (queueing would only stack up polls that would find nothing new)."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
@@ -84,35 +123,56 @@ def _concurrency_limit():
     return ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 
 
-def build_deployment(settings: Settings) -> RunnerDeployment:
-    """The `tic-monthly` deployment of release_flow, with its schedules and parameters."""
+def build_deployment(settings: Settings, today: date | None = None) -> RunnerDeployment:
+    """The `tic-monthly` deployment of release_flow, with its schedules (release days from
+    ``today``, default today in New York) and parameters."""
     from flows.release import release_flow
 
-    return release_flow.to_deployment(
+    deployment: RunnerDeployment = release_flow.to_deployment(  # type: ignore[assignment]
         name=DEPLOYMENT_NAME,
-        schedules=_schedules(),
+        schedules=_schedules(release_days(settings, today)),
         parameters=deployment_parameters(settings),
         concurrency_limit=_concurrency_limit(),
         description="Poll the Treasury's TIC documents and load any new release as a vintage.",
         tags=["tic"],
     )
+    return deployment
 
 
 def describe(settings: Settings, now: datetime | None = None) -> str:
     """The dry-run text: deployment, flow, schedules with their time zone, parameters and the
     next five run times."""
+    zone = ZoneInfo(TIMEZONE)
+    moment = now or datetime.now(zone)
+    today = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(zone).date()
+    days = release_days(settings, today)
     lines = [
         f"deployment: {FLOW_NAME}/{DEPLOYMENT_NAME}",
         f"flow: {FLOW_NAME} ({ENTRYPOINT})",
         f"schedule (cron, time zone {TIMEZONE}):",
         *(f"  {cron:26} {CRON_MEANINGS[cron]}" for cron in CRONS),
+        f"release days (RRule, time zone {TIMEZONE}): every minute 16:00-16:30 on the "
+        "release calendar's dates, then the crons above",
+        *(f"  {d:%a %Y-%m-%d}  {release_day_rrule(d)!r}" for d in days),
+        *([] if days else ["  none: the release calendar lists no date from today on"]),
+        *_release_day_line(days),
         "concurrency: 1 run at a time; a poll due while a run is going is cancelled",
         "parameters:",
         *(f"  {name}: {value}" for name, value in deployment_parameters(settings).items()),
         f"next 5 runs ({TIMEZONE}):",
-        *(f"  {t:%a %Y-%m-%d %H:%M %Z} ({_utc(t)})" for t in next_run_times(5, now)),
+        *(f"  {t:%a %Y-%m-%d %H:%M %Z} ({_utc(t)})" for t in next_run_times(5, now, days)),
     ]
     return "\n".join(lines)
+
+
+def _release_day_line(days: list[date]) -> list[str]:
+    """The polls of the next release day, to see the minute window join the crons."""
+    if not days:
+        return []
+    day = days[0]
+    start = datetime(day.year, day.month, day.day, 15, 59, tzinfo=ZoneInfo(TIMEZONE))
+    polls = [t for t in next_run_times(40, start, days) if t.date() == day and t.hour >= 12]
+    return [f"  polls on {day}: " + " ".join(f"{t:%H:%M}" for t in polls)]
 
 
 def _utc(moment: datetime) -> str:

@@ -22,7 +22,14 @@ from tests.support.http_server import (
     WrongContentLength,
 )
 from tic.source.archive import RawArchive
-from tic.source.fetch import MAX_RETRY_AFTER_S, FetchError, fetch_file, new_session
+from tic.source.fetch import (
+    MANUAL_RUN,
+    MAX_RETRY_AFTER_S,
+    SCHEDULED_POLL,
+    FetchError,
+    fetch_file,
+    new_session,
+)
 
 FAST = {"timeout": (1.0, 1.0), "backoff_s": 0.5}
 JUNE = "2026-06-18"
@@ -337,7 +344,8 @@ def test_times_out_a_content_length_that_never_arrives(site, session, sleeps):
 
 
 def test_connection_refused_fails_after_retries(session, sleeps):
-    """It retries a refused connection with backoff, then says it could not connect."""
+    """It retries a refused connection with backoff, then says the connection was refused
+    (not that the Treasury site is down) and to check the host and port."""
     with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -348,9 +356,77 @@ def test_connection_refused_fails_after_retries(session, sleeps):
 
     message = str(failure.value)
     assert f"slt_table1.txt from {base_url}slt_table1.txt" in message
-    assert "could not connect (ConnectionRefusedError)" in message
+    assert f"connection refused by 127.0.0.1:{port} (nothing listens there)" in message
+    assert message.endswith(
+        "check the host and port in the URL, or re-run when the site is back up"
+    )
     assert "4 attempts" in message
     assert sleeps == [0.5, 1.0, 2.0]
+
+
+def test_dns_failure_is_named_and_not_retried(session, sleeps):
+    """It reports a host name that does not resolve as a DNS failure, at once (no retry: a
+    machine without network will not mend in seconds), not as the site being down."""
+    # .invalid never resolves (RFC 2606).
+    with pytest.raises(FetchError) as failure:
+        fetch_file(session, "http://tic-site.invalid/", "slt_table1.txt", retries=3, sleep=sleeps)
+
+    message = str(failure.value)
+    assert "could not resolve the host name 'tic-site.invalid' (DNS lookup failed)" in message
+    assert message.endswith("check the network connection and the host name in the URL")
+    assert "may be down" not in message
+    assert failure.value.retryable is False
+    assert sleeps == []
+
+
+def test_tls_error_is_named(site, session, sleeps):
+    """It reports a TLS handshake that fails (https to a server speaking plain HTTP) as a TLS
+    error naming the host, without retrying."""
+    https_url = site.base_url.replace("http://", "https://")
+    host = https_url.removeprefix("https://").rstrip("/")
+
+    with pytest.raises(FetchError) as failure:
+        fetch_file(session, https_url, "slt_table1.txt", retries=3, sleep=sleeps, **FAST)
+
+    message = str(failure.value)
+    assert f"TLS error: the secure connection to {host} failed" in message
+    assert "CA certificates" in message
+    assert sleeps == []
+
+
+def test_http_error_is_named_with_its_status(site, session, sleeps):
+    """It reports a lasting 503 by its status and says the site may be down."""
+    site.inject("slt_table1.txt", Status(503, times=10))
+
+    with pytest.raises(FetchError) as failure:
+        fetch_file(session, site.base_url, "slt_table1.txt", retries=1, sleep=sleeps, **FAST)
+
+    message = str(failure.value)
+    assert "server answered 503 Service Unavailable (gave up after 2 attempts)" in message
+    assert message.endswith("the Treasury site may be down or overloaded; re-run later")
+
+
+@pytest.mark.parametrize(
+    ("policy", "requests_made", "waits_s"),
+    [
+        # A scheduled poll: the first attempt and one retry after 2 s; the next poll comes soon.
+        (SCHEDULED_POLL, 2, [2.0]),
+        # A run by hand: two retries after 2 s and 4 s.
+        (MANUAL_RUN, 3, [2.0, 4.0]),
+    ],
+)
+def test_retry_policy_decides_how_hard_a_fetch_tries(
+    site, session, sleeps, policy, requests_made, waits_s
+):
+    """A scheduled poll gives up after two attempts at a failing file; a manual run tries
+    three times with longer waits (the policy in tic/source/fetch.py is the one place)."""
+    site.inject("slt_table1.txt", Status(503, times=10))
+
+    with pytest.raises(FetchError, match=f"gave up after {requests_made} attempts"):
+        fetch_file(session, site.base_url, "slt_table1.txt", policy=policy, sleep=sleeps)
+
+    assert len(site.requests_log) == requests_made
+    assert sleeps == waits_s
 
 
 @pytest.mark.parametrize(

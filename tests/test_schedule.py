@@ -122,10 +122,15 @@ def test_serve_dry_run_prints_the_deployment_without_a_server(tmp_path: Path) ->
     assert times == sorted(times) and len(set(times)) == 5
     now = datetime.now(NEW_YORK)
     assert now - timedelta(minutes=1) < times[0] < now + timedelta(days=4)  # a weekend at most
+    release_days = set(schedule.release_days(Settings()))
     for (weekday, _, zone), moment in zip(stamps, times, strict=True):
         assert moment.weekday() < 5 and weekday == moment.strftime("%a")
-        assert (moment.hour, moment.minute) in POLL_MINUTES
+        release_minute = moment.date() in release_days and moment.hour == 16 and moment.minute <= 30
+        assert (moment.hour, moment.minute) in POLL_MINUTES or release_minute
         assert zone == moment.strftime("%Z")
+    # The next release day of the shipped calendar, every minute 16:00-16:30, then the crons.
+    [polls] = re.findall(r"^  polls on (\d{4}-\d{2}-\d{2}): (.*)$", out, re.M)
+    assert polls[1].split()[:33] == [f"16:{m:02}" for m in range(31)] + ["16:35", "16:50"]
 
 
 def test_serve_without_a_prefect_server_refuses_at_once(tmp_path: Path) -> None:
@@ -169,7 +174,8 @@ def test_serve_hands_the_deployment_to_prefect_serve(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Without --dry-run it calls prefect.serve with the tic-monthly deployment of release_flow,
-    its two New York crons, its parameters and a limit of one run at a time."""
+    its two New York crons, a release-day RRule per upcoming calendar date, its parameters and a
+    limit of one run at a time."""
     import prefect
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -181,9 +187,13 @@ def test_serve_hands_the_deployment_to_prefect_serve(
     [(deployments, options)] = served
     [deployment] = deployments
     assert deployment.name == "tic-monthly" and deployment.flow_name == "tic-release"
-    assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [
+    crons, release_days = deployment.schedules[:2], deployment.schedules[2:]
+    assert [(s.schedule.cron, s.schedule.timezone) for s in crons] == [
         (POLL_CRON, "America/New_York"),
         (CATCH_UP_CRON, "America/New_York"),
+    ]
+    assert [(s.schedule.rrule, s.schedule.timezone) for s in release_days] == [
+        (schedule.release_day_rrule(d), "America/New_York") for d in schedule.release_days(settings)
     ]
     assert deployment.parameters == {"source": "http://127.0.0.1:9/tic/", "data_dir": str(tmp_path)}
     assert deployment.concurrency_limit == 1
@@ -196,38 +206,55 @@ def test_deployment_registers_and_the_server_schedules_its_runs(
 ) -> None:
     """Registered on a Prefect server (what `tic serve` does first), the deployment reads back
     with its crons and time zone, and the server's scheduler creates runs at the times worked
-    out by hand: Friday 2027-03-12 18:50 EST, then Monday 2027-03-15 08:05, 16:05, 16:20 EDT."""
+    out by hand: Friday 2027-03-12 18:50 EST, then Monday 2027-03-15 08:05 EDT; 2027-03-15 is a
+    release day in the calendar given, so every minute 16:00-16:30 (and the crons' 16:05 and
+    16:20 once more: the deployment's limit of one run cancels the second)."""
     import asyncio
 
     from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
-    deployment_id = schedule.build_deployment(Settings(data_dir=tmp_path)).apply()
+    calendar = tmp_path / "calendar.csv"
+    calendar.write_text("release_date,data_month\n2027-02-18,2026-12\n2027-03-15,2027-01\n")
+    settings = Settings(data_dir=tmp_path, release_calendar=calendar)
+    deployment = schedule.build_deployment(settings, today=date(2027, 3, 1))
+    deployment_id = deployment.apply()
     try:
         with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0}):  # a server error fails fast
             deployment, runs = asyncio.run(_read_back(deployment_id))
     finally:
         asyncio.run(_delete(deployment_id))
     assert deployment.name == "tic-monthly"
-    assert {(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules} == {
+    assert {
+        (getattr(s.schedule, "cron", None), s.schedule.timezone) for s in deployment.schedules
+    } == {
         (POLL_CRON, "America/New_York"),
         (CATCH_UP_CRON, "America/New_York"),
+        (None, "America/New_York"),
     }
+    assert [s.schedule.rrule for s in deployment.schedules if hasattr(s.schedule, "rrule")] == [
+        "DTSTART:20270315T160000\nRRULE:FREQ=MINUTELY;INTERVAL=1;COUNT=31"
+    ]
     assert all(s.active for s in deployment.schedules)
     assert deployment.parameters["data_dir"] == str(tmp_path)
     assert deployment.global_concurrency_limit.limit == 1
     assert deployment.concurrency_options.collision_strategy.value == "CANCEL_NEW"
-    assert sorted(run.expected_start_time for run in runs) == [
-        utc(2027, 3, 12, 23, 50),
-        utc(2027, 3, 15, 12, 5),
-        utc(2027, 3, 15, 20, 5),
-        utc(2027, 3, 15, 20, 20),
-    ]
+    # 16:00-16:30 EDT on 2027-03-15 is 20:00-20:30 UTC.
+    release_minutes = [utc(2027, 3, 15, 20, minute) for minute in range(31)]
+    assert sorted(run.expected_start_time for run in runs) == sorted(
+        [
+            utc(2027, 3, 12, 23, 50),
+            utc(2027, 3, 15, 12, 5),
+            *release_minutes,
+            utc(2027, 3, 15, 20, 5),
+            utc(2027, 3, 15, 20, 20),
+        ]
+    )
     assert {run.state_type.value for run in runs} == {"SCHEDULED"}
 
 
 WINDOW = (
     datetime(2027, 3, 12, 18, 40, tzinfo=NEW_YORK),
-    datetime(2027, 3, 15, 16, 30, tzinfo=NEW_YORK),
+    datetime(2027, 3, 15, 16, 31, tzinfo=NEW_YORK),
 )
 
 
@@ -297,9 +324,19 @@ def test_prefect_yaml_declares_the_same_deployment_for_a_work_pool() -> None:
     [deployment] = raw["deployments"]
     assert deployment["name"] == schedule.DEPLOYMENT_NAME
     assert deployment["entrypoint"] == schedule.ENTRYPOINT
-    assert [(s["cron"], s["timezone"]) for s in deployment["schedules"]] == [
+    crons = [s for s in deployment["schedules"] if "cron" in s]
+    rrules = [s for s in deployment["schedules"] if "rrule" in s]
+    assert [(s["cron"], s["timezone"]) for s in crons] == [
         (POLL_CRON, "America/New_York"),
         (CATCH_UP_CRON, "America/New_York"),
+    ]
+    # Release days: the calendar's dates from the first one listed on, each its minute window.
+    first = date(
+        *(int(p) for p in re.findall(r"DTSTART:(\d{4})(\d{2})(\d{2})", rrules[0]["rrule"])[0])
+    )
+    expected = schedule.release_days(Settings(), today=first)
+    assert [(s["rrule"], s["timezone"]) for s in rrules] == [
+        (schedule.release_day_rrule(d), "America/New_York") for d in expected
     ]
     assert deployment["work_pool"]["name"] == "tic-pool"
     assert deployment["concurrency_limit"]["limit"] == 1
@@ -337,9 +374,12 @@ def test_prefect_deploy_all_registers_the_work_pool_deployment(
     deployment = asyncio.run(_read_and_delete("tic-release/tic-monthly"))
     assert deployment.work_pool_name == "tic-pool"
     assert deployment.entrypoint == "flows/release.py:release_flow"
-    assert {(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules} == {
+    assert {
+        (getattr(s.schedule, "cron", None), s.schedule.timezone) for s in deployment.schedules
+    } == {
         (POLL_CRON, "America/New_York"),
         (CATCH_UP_CRON, "America/New_York"),
+        (None, "America/New_York"),  # the release-day RRules
     }
     assert deployment.global_concurrency_limit.limit == 1
     assert deployment.pull_steps == [

@@ -92,5 +92,9 @@ class DataPaths:
         return self.root / "briefs"
 
     @property
+    def run_log(self) -> Path:  # runs that published nothing, merged at the next publish
+        return self.root / "runs.jsonl"
+
+    @property
     def lock(self) -> Path:
         return self.root / ".tic.lock"

@@ -8,6 +8,7 @@ from typing import Any
 
 from tic.settings import Settings
 from warehouse.query import connect_read_only
+from warehouse.runs import RunRecord, read_run_log
 
 
 def status_text(settings: Settings, today: date | None = None) -> str:
@@ -18,6 +19,7 @@ def status_text(settings: Settings, today: date | None = None) -> str:
             [
                 f"no warehouse at {paths.database} yet: run `tic backfill` or `tic run`",
                 *_freshness_lines(settings, None, today),
+                *_run_lines(_newest_run([], read_run_log(paths.run_log)))[:2],
             ]
         )
     con = connect_read_only(paths.database)
@@ -57,7 +59,7 @@ def status_text(settings: Settings, today: date | None = None) -> str:
         lines.append("latest release loaded: none")
     lines += _freshness_lines(settings, releases[-1][0] if releases else None, today)
     lines += _brief_lines(paths.briefs, releases[-1][0] if releases else None)
-    lines += _run_lines(runs)
+    lines += _run_lines(_newest_run(runs, read_run_log(paths.run_log)))
     lines += _check_lines(checks)
     return "\n".join(lines)
 
@@ -91,6 +93,29 @@ def _brief_lines(briefs: Path, latest_release: date | None) -> list[str]:
     if brief.exists():
         return [f"latest brief: {brief}"]
     return [f"latest brief: none for {latest_release}; write it with `tic brief`"]
+
+
+def _newest_run(stored: list[tuple[Any, ...]], logged: list[RunRecord]) -> list[tuple[Any, ...]]:
+    """The newest of the database's last run and the run log's (no-change polls not merged
+    into the database yet)."""
+    if not logged:
+        return stored
+    last = max(logged, key=lambda r: r.started_at)
+    if stored and stored[0][0] >= last.started_at:
+        return stored
+    return [
+        (
+            last.started_at,
+            last.flow,
+            last.outcome,
+            last.release_date,
+            list(last.files_changed),
+            last.rows_loaded,
+            last.validation_summary,
+            last.report_path,
+            last.message,
+        )
+    ]
 
 
 def _run_lines(runs: list[tuple[Any, ...]]) -> list[str]:

@@ -51,3 +51,15 @@ def current_values(
     finally:
         con.close()
     return {s: frame.filter(pl.col("source") == s) for s in frame["source"].unique().sort()}
+
+
+def latest_release_date(database: Path) -> date | None:
+    """The newest release loaded (the `releases` view), None without a warehouse."""
+    if not database.exists():
+        return None
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        row = con.execute("select max(release_date) from releases").fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None

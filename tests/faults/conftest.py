@@ -302,15 +302,14 @@ class FetchKnobs:
 @pytest.fixture()
 def fast_fetch(monkeypatch: pytest.MonkeyPatch) -> FetchKnobs:
     """fetch_file retries once after 10 ms with 1 s timeouts and records Retry-After waits
-    instead of sleeping; the flow's fetch task keeps its retry condition but retries once at
-    once instead of after 30 s and 120 s."""
+    instead of sleeping; the manual-run policy keeps the flow's fetch task retry (and its
+    retry condition) but retries once at once instead of after 15 s."""
     import dataclasses
 
-    import flows.release
+    import tic.source.fetch
 
-    steps = flows.release.PREFECT_STEPS
-    fast_task = steps.fetch.with_options(retries=1, retry_delay_seconds=0)  # type: ignore[attr-defined]
-    monkeypatch.setattr(flows.release, "PREFECT_STEPS", dataclasses.replace(steps, fetch=fast_task))
+    fast = dataclasses.replace(tic.source.fetch.MANUAL_RUN, task_retries=1, task_retry_delay_s=0)
+    monkeypatch.setattr(tic.source.fetch, "MANUAL_RUN", fast)
     return FetchKnobs(monkeypatch)
 
 

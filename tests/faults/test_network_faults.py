@@ -220,7 +220,9 @@ def test_connection_refused_fails_cleanly(tic, warehouse: Path, fast_fetch: Fetc
 
     assert result.code == 1
     line = result.error_line("run")
-    assert "could not connect (ConnectionRefusedError) (gave up after 2 attempts)" in line
+    port = base_url.removeprefix("http://127.0.0.1:").rstrip("/")
+    assert f"connection refused by 127.0.0.1:{port} (nothing listens there)" in line
+    assert "(gave up after 2 attempts); check the host and port in the URL" in line
     assert_clean_failure(warehouse, before, line, JULY_FILE, base_url + JULY_FILE)
 
 

@@ -143,6 +143,7 @@ class TicSiteServer:
             raise FileNotFoundError(f"releases folder {self.releases_dir} does not exist")
         self._lock = threading.Lock()
         self._as_of = _check_date(as_of)
+        self._switch: tuple[float, str] | None = None  # (time.time(), as_of) still to come
         self._faults: dict[str, list[list]] = {}  # name -> [[fault, remaining], ...]
         self._log: list[tuple[str, int]] = []
         self._cache: dict[Path, SiteFile] = {}
@@ -167,6 +168,18 @@ class TicSiteServer:
 
     def set_as_of(self, as_of: str) -> None:
         self._as_of = _check_date(as_of)
+
+    def switch_at(self, moment: float, as_of: str) -> None:
+        """Serve the site as of ``as_of`` from ``moment`` (a time.time() value) on: a release
+        appearing at a chosen moment, whatever request comes first after it."""
+        with self._lock:
+            self._switch = (moment, _check_date(as_of))
+
+    def _apply_switch(self) -> None:
+        with self._lock:
+            if self._switch is not None and time.time() >= self._switch[0]:
+                self._as_of = self._switch[1]
+                self._switch = None
 
     def inject(self, name: str, fault: Fault) -> None:
         """Queue ``fault`` for the next ``fault.times`` requests of ``name``."""
@@ -201,6 +214,7 @@ class TicSiteServer:
 
     def resolve(self, name: str) -> SiteFile | None:
         """The copy of ``name`` in the newest release folder dated on or before as_of."""
+        self._apply_switch()
         for folder in sorted(self.releases_dir.iterdir(), reverse=True):
             if _DATE_DIR.fullmatch(folder.name) and folder.name <= self._as_of:
                 path = folder / name

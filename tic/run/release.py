@@ -17,6 +17,7 @@ from tic import failpoints
 from tic.brief import write_release_brief
 from tic.clock import utc_now
 from tic.errors import ReleaseError, ReleaseRejected
+from tic.ops import alerts
 from tic.ops.calendar import load_calendar
 from tic.ops.lock import run_lock
 from tic.run import steps as plain
@@ -25,8 +26,16 @@ from tic.run.quarantine import already_quarantined, quarantine_release
 from tic.source.collect import ReleaseFile
 from warehouse.load import LoadSummary
 from warehouse.publish import reconcile_parquet, writable_copy
-from warehouse.runs import Outcome, RunRecord, insert_run, insert_validation
-from warehouse.versions import current_values, loaded_copies
+from warehouse.runs import (
+    Outcome,
+    RunRecord,
+    append_run_log,
+    clear_run_log,
+    insert_run,
+    insert_validation,
+    merge_run_log,
+)
+from warehouse.versions import current_values, latest_release_date, loaded_copies
 
 if TYPE_CHECKING:
     from expectations.results import GateReport
@@ -93,12 +102,13 @@ def run_release(
             record = _run_steps(source, settings, start, steps)
         except Exception as error:
             _record_failure(paths, start.record("failed", _first_line(error)))
+            alerts.send_alert(settings, alerts.failed_alert(_first_line(error), release_date))
             raise
     brief = None
     if record.outcome == "loaded" and record.release_date is not None:
         # After the publish, outside the writer's transaction; a failed brief never fails the run.
         brief = write_release_brief(paths.database, paths.briefs, record.release_date)
-    return RunResult(
+    result = RunResult(
         record.outcome,
         record.release_date,
         record.message,
@@ -107,6 +117,14 @@ def run_release(
         record.run_id,
         str(brief) if brief else None,
     )
+    if result.outcome == "loaded":
+        alert = alerts.loaded_alert(
+            result.message, result.release_date, result.brief_path, result.report_path
+        )
+        alerts.send_alert(settings, alert)
+    if settings.alert_webhook:
+        alerts.alert_if_overdue(settings, latest_release_date(paths.database))
+    return result
 
 
 @dataclass(frozen=True)
@@ -133,7 +151,9 @@ def _run_steps(source: str, settings: Settings, start: _RunStart, steps: Steps) 
     new_files = [f for f in files if loaded.get(f.name) != f.sha256]
     if not new_files:
         message = f"nothing new at {source}: every file matches the loaded copy"
-        return _record_quietly(paths, start.record("nothing_new", message))
+        record = start.record("nothing_new", message)
+        append_run_log(paths.run_log, record)  # tic.duckdb stays untouched
+        return record
     changed = tuple(f.name for f in new_files)
     earlier = already_quarantined(paths.quarantine, new_files)
     if earlier is not None:
@@ -164,7 +184,9 @@ def _run_steps(source: str, settings: Settings, start: _RunStart, steps: Steps) 
             validation_summary=report.summary(),
             report_path=str(folder),
         )
-        return _record_quietly(paths, record, report)
+        _record_quietly(paths, record, report)
+        alerts.send_alert(settings, alerts.quarantined_alert(message, report, str(folder)))
+        return record
 
     from expectations.report import write_report
 
@@ -190,17 +212,22 @@ def _run_steps(source: str, settings: Settings, start: _RunStart, steps: Steps) 
 def _record_quietly(
     paths: DataPaths, record: RunRecord, report: GateReport | None = None
 ) -> RunRecord:
-    """Store a run that published no data (nothing new, quarantined)."""
+    """Store a run that published no data (quarantined, failed) with the logged runs."""
     with writable_copy(paths, data_changed=False) as con:
+        merge_run_log(con, paths.run_log)
         if report is not None:
             insert_validation(con, record.run_id, report)
         insert_run(con, record)
+    clear_run_log(paths.run_log)
     return record
 
 
 def _record_failure(paths: DataPaths, record: RunRecord) -> None:
     try:
-        _record_quietly(paths, record)
+        if paths.database.exists():
+            _record_quietly(paths, record)
+        else:  # a failure must not create a warehouse: the run log says what happened
+            append_run_log(paths.run_log, record)
     except Exception as record_error:  # keep the run's own error, which is what people need
         import logging
 

@@ -16,11 +16,11 @@ from tic.failpoints import crash_point
 from tic.ops.calendar import release_for_month
 from tic.source.archive import RawArchive
 from tic.source.collect import ReleaseFile, collect
-from tic.source.fetch import is_url
+from tic.source.fetch import MANUAL_RUN, RetryPolicy, is_url
 from transforms.registry import family_of
 from warehouse.load import FileLoad, LoadSummary, ValidationStatus, load_release
 from warehouse.publish import writable_copy
-from warehouse.runs import RunRecord, insert_run, insert_validation
+from warehouse.runs import RunRecord, clear_run_log, insert_run, insert_validation, merge_run_log
 
 if TYPE_CHECKING:
     from expectations.results import GateReport
@@ -31,9 +31,9 @@ Frames = Mapping[str, pl.DataFrame]  # parsed frames keyed by source (file famil
 _DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def fetch_release(source: str, raw: Path) -> list[ReleaseFile]:
+def fetch_release(source: str, raw: Path, policy: RetryPolicy = MANUAL_RUN) -> list[ReleaseFile]:
     """Every known file of the release at an http(s) URL or in a folder."""
-    return collect(source, raw)
+    return collect(source, raw, policy)
 
 
 def archive_release(raw: Path, files: list[ReleaseFile], release_date: date | None) -> None:
@@ -99,7 +99,9 @@ def publish_release(
         summary = load_release(con, report.release_date, loads, status)
         record = run(summary)
         insert_validation(con, record.run_id, report)
+        merge_run_log(con, paths.run_log)  # the no-change polls since the last write
         insert_run(con, record)
+    clear_run_log(paths.run_log)
     return record
 
 

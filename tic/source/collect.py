@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from tic.clock import utc_stamp
 from tic.errors import ReleaseError
 from tic.failpoints import crash_point
 from tic.source.archive import RawArchive
-from tic.source.fetch import FetchError, fetch_file, is_url, new_session
+from tic.source.fetch import (
+    MANUAL_RUN,
+    FetchError,
+    RetryPolicy,
+    fetch_file,
+    is_url,
+    new_session,
+)
 from transforms.registry import FILE_FAMILIES
 
 # How a file was obtained: a 200, a 304 (bytes from the archive), or read from a folder.
@@ -63,7 +72,9 @@ def collect_directory(directory: Path) -> list[ReleaseFile]:
     return found
 
 
-def collect_http(base_url: str, archive: RawArchive) -> list[ReleaseFile]:
+def collect_http(
+    base_url: str, archive: RawArchive, policy: RetryPolicy = MANUAL_RUN
+) -> list[ReleaseFile]:
     """Conditional GET of every known file; a 304 answers with the archived copy.
 
     A 404 is an error for files every release serves and a skip for legacy or optional ones.
@@ -81,6 +92,7 @@ def collect_http(base_url: str, archive: RawArchive) -> list[ReleaseFile]:
                 family.file_name,
                 etag=headers.get("ETag"),
                 last_modified=headers.get("Last-Modified"),
+                policy=policy,
             )
         except FetchError as error:
             if error.status_code == 404 and not family.required:
@@ -125,8 +137,41 @@ def archive_files(archive: RawArchive, files: list[ReleaseFile], release_date: d
         )
 
 
-def collect(source: str, raw: Path) -> list[ReleaseFile]:
+def check_source(source: str, *, resolve_host: bool = True) -> str:
+    """The source made absolute, or a ReleaseError saying what is wrong with it, before a run
+    starts anything: a folder must hold TIC files; a URL must be http(s) with a host name that
+    resolves (no network, or a mistyped host, fails here in milliseconds). A long-lived
+    `tic serve` passes resolve_host=False: the network may well come back before its polls."""
+    if not is_url(source):
+        directory = Path(source).resolve()
+        if not directory.is_dir():
+            raise ReleaseError(
+                f"source {source} is not a folder or an http(s) URL; pass --source DIR or URL"
+            )
+        names = ", ".join(f.file_name for f in FILE_FAMILIES)
+        if not any((directory / f.file_name).is_file() for f in FILE_FAMILIES):
+            raise ReleaseError(f"source {directory} holds none of the TIC files ({names})")
+        return str(directory)
+    parts = urlsplit(source)
+    if not parts.hostname:
+        raise ReleaseError(
+            f"source {source!r} has no host name; pass a URL like https://host/path/"
+        )
+    if not resolve_host:
+        return source
+    try:
+        socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise ReleaseError(
+            f"source {source}: could not resolve the host name {parts.hostname!r} (DNS lookup "
+            f"failed: {error.args[-1] if error.args else error}); check the network connection "
+            "and the host name in the URL"
+        ) from None
+    return source
+
+
+def collect(source: str, raw: Path, policy: RetryPolicy = MANUAL_RUN) -> list[ReleaseFile]:
     """The release's files from an http(s) base URL or a folder."""
     if is_url(source):
-        return collect_http(source, RawArchive(raw))
+        return collect_http(source, RawArchive(raw), policy)
     return collect_directory(Path(source))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import re
+import socket
 import time
 import zlib
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -30,11 +32,51 @@ USER_AGENT = "tic-pipeline/0.1 (+https://github.com/)"
 DEFAULT_TIMEOUT_S: tuple[float, float] = (10.0, 60.0)  # (connect, read between bytes)
 MAX_TRANSFER_S = 600.0  # whole-body deadline: a trickling server cannot hold a run forever
 MAX_FILE_BYTES = 50 * 1024 * 1024  # the largest real TIC file is ~3 MB
-RETRIES = 3  # retries after the first attempt
-BACKOFF_S = 2.0  # first retry delay; doubles each retry
 MAX_RETRY_AFTER_S = 300.0  # a server's Retry-After is honoured up to this
 CHUNK_BYTES = 64 * 1024
 RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard a run tries before giving up: attempts at one file within a fetch
+    (``http_retries`` after the first, backoff doubling from ``backoff_s``), then retries of the
+    whole fetch by the flow's Prefect task, on transient trouble only."""
+
+    name: str
+    http_retries: int
+    backoff_s: float
+    max_retry_after_s: float
+    task_retries: int
+    task_retry_delay_s: float
+
+
+# The one place the retry policy lives. A scheduled poll gives up quickly: the next one comes
+# in minutes (every minute on release afternoons). A run started by hand retries a little, so
+# a blip does not send someone back to the keyboard; with no network it still fails in
+# seconds (a DNS failure is not retried at all).
+SCHEDULED_POLL = RetryPolicy(
+    "scheduled poll",
+    http_retries=1,
+    backoff_s=2.0,
+    max_retry_after_s=30.0,
+    task_retries=0,
+    task_retry_delay_s=0.0,
+)
+MANUAL_RUN = RetryPolicy(
+    "manual run",
+    http_retries=2,
+    backoff_s=2.0,
+    max_retry_after_s=MAX_RETRY_AFTER_S,
+    task_retries=1,
+    task_retry_delay_s=15.0,
+)
+
+
+def retry_policy(scheduled: bool) -> RetryPolicy:
+    """The policy of a scheduled poll (a deployment's flow run) or of a run started by hand."""
+    return SCHEDULED_POLL if scheduled else MANUAL_RUN
+
 
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _RETRY_LATER = "the Treasury site may be down or overloaded; re-run later"
@@ -82,12 +124,17 @@ class _TransientError(Exception):
     """A failure worth retrying (connection trouble, timeout, 408/429/5xx, cut-off body)."""
 
     def __init__(
-        self, what: str, retry_after_s: float | None = None, status_code: int | None = None
+        self,
+        what: str,
+        retry_after_s: float | None = None,
+        status_code: int | None = None,
+        next_step: str = "",
     ) -> None:
         super().__init__(what)
         self.what = what
         self.retry_after_s = retry_after_s
         self.status_code = status_code
+        self.next_step = next_step or _RETRY_LATER
 
 
 def new_session() -> requests.Session:
@@ -135,13 +182,17 @@ def fetch_file(
     last_modified: str | None = None,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT_S,
     max_bytes: int = MAX_FILE_BYTES,
-    retries: int = RETRIES,
-    backoff_s: float = BACKOFF_S,
+    policy: RetryPolicy = MANUAL_RUN,
+    retries: int | None = None,
+    backoff_s: float | None = None,
     sleep: Callable[[float], object] = time.sleep,
     deadline_s: float = MAX_TRANSFER_S,
 ) -> FetchedFile:
-    """GET ``base_url + name``, conditionally if ``etag``/``last_modified`` are given."""
+    """GET ``base_url + name``, conditionally if ``etag``/``last_modified`` are given;
+    ``retries`` and ``backoff_s``, when given, override the policy's."""
     url = file_url(base_url, name)
+    retries = policy.http_retries if retries is None else retries
+    backoff_s = policy.backoff_s if backoff_s is None else backoff_s
     if session.verify is False:
         raise ValueError("the session has TLS verification turned off; fetch_file refuses it")
     if retries < 0:
@@ -155,9 +206,16 @@ def fetch_file(
             if attempt + 1 == attempts:
                 what = f"{failure.what} (gave up after {attempts} attempts)"
                 raise FetchError(
-                    name, url, what, _RETRY_LATER, status_code=failure.status_code, retryable=True
+                    name,
+                    url,
+                    what,
+                    failure.next_step,
+                    status_code=failure.status_code,
+                    retryable=True,
                 ) from failure
-            delay = _retry_delay(attempt, backoff_s, failure.retry_after_s)
+            delay = _retry_delay(
+                attempt, backoff_s, failure.retry_after_s, policy.max_retry_after_s
+            )
             log.warning("%s: %s; retrying in %.1f s", url, failure.what, delay)
             sleep(delay)
     raise AssertionError("unreachable: the loop returns or raises")
@@ -172,12 +230,14 @@ def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[st
     return headers
 
 
-def _retry_delay(attempt: int, backoff_s: float, retry_after_s: float | None) -> float:
+def _retry_delay(
+    attempt: int, backoff_s: float, retry_after_s: float | None, max_retry_after_s: float
+) -> float:
     """Exponential backoff, or the server's Retry-After (capped) when that is longer."""
     delay: float = backoff_s * 2.0**attempt
     if retry_after_s is not None:
-        delay = max(delay, min(retry_after_s, MAX_RETRY_AFTER_S))
-    return delay
+        delay = max(delay, min(retry_after_s, max_retry_after_s))
+    return float(delay)
 
 
 def _attempt(
@@ -194,12 +254,16 @@ def _attempt(
     try:
         response = session.get(url, headers=headers, timeout=timeout, stream=True)
     except requests.exceptions.SSLError as exc:
-        what = f"TLS verification failed ({exc})"
-        raise FetchError(name, url, what, "check the system CA certificates") from exc
+        what = f"TLS error: the secure connection to {_host(url)} failed ({_tls_reason(exc)})"
+        next_step = "check the system clock and CA certificates, and that the URL is https"
+        raise FetchError(name, url, what, next_step) from exc
     except requests.exceptions.Timeout as exc:
-        raise _TransientError(f"no answer within {timeout} s (connect, read)") from exc
+        raise _TransientError(
+            f"no answer within {timeout} s (connect, read)",
+            next_step="the site or the network is too slow or unreachable; re-run later",
+        ) from exc
     except requests.exceptions.ConnectionError as exc:
-        raise _TransientError(f"could not connect ({_root_cause(exc)})") from exc
+        raise _connection_failure(exc, url, name) from exc
     except requests.exceptions.RequestException as exc:
         raise FetchError(name, url, f"request failed ({exc})", "check the URL") from exc
     with response:
@@ -312,13 +376,61 @@ def _describe_broken_body(exc: Exception, received: int, declared: int | None) -
 
 def _root_cause(exc: BaseException) -> str:
     """The innermost exception's class name: ConnectionRefusedError, IncompleteRead, ..."""
+    return type(_innermost(exc)).__name__
+
+
+def _innermost(exc: BaseException) -> BaseException:
     seen: BaseException = exc
     for _ in range(20):  # chains are short; the bound guards against a cycle
         inner = seen.__cause__ or seen.__context__
         if inner is None:
             break
         seen = inner
-    return type(seen).__name__
+    return seen
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    found = [exc]
+    for _ in range(20):
+        inner = found[-1].__cause__ or found[-1].__context__
+        if inner is None:
+            break
+        found.append(inner)
+    return found
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _connection_failure(
+    exc: requests.exceptions.ConnectionError, url: str, name: str
+) -> FetchError | _TransientError:
+    """Each way a connection fails gets its own message: a DNS failure (not retried: a
+    machine without network or a mistyped host will not mend in seconds), a refused
+    connection, anything else."""
+    chain = _chain(exc)
+    text = " ".join(str(e) for e in chain)
+    dns = any(isinstance(e, socket.gaierror) for e in chain) or "NameResolutionError" in text
+    if dns:
+        what = f"could not resolve the host name {urlsplit(url).hostname!r} (DNS lookup failed)"
+        next_step = "check the network connection and the host name in the URL"
+        return FetchError(name, url, what, next_step, retryable=False)
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return _TransientError(
+            f"connection refused by {_host(url)} (nothing listens there)",
+            next_step="check the host and port in the URL, or re-run when the site is back up",
+        )
+    return _TransientError(
+        f"could not connect to {_host(url)} ({_root_cause(exc)})",
+        next_step="check the network connection; re-run later",
+    )
+
+
+def _tls_reason(exc: BaseException) -> str:
+    inner = _innermost(exc)
+    reason = getattr(inner, "reason", None) or getattr(inner, "verify_message", None)
+    return str(reason or type(inner).__name__)
 
 
 def _check_body(body: bytes, url: str, name: str) -> None:
