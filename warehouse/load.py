@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import polars as pl
 
 from tic.failpoints import crash_point
+from warehouse.dictionary import comment_statements
 
 VALUE_KEY = ("source", "dataset", "period", "country", "row_kind", "security", "holder", "measure")
 STORED_COLUMNS = (*VALUE_KEY, "country_code", "usd_millions")
@@ -46,17 +47,54 @@ REFRESH_SCRIPT = "20_latest_tables.sql"  # materialises the latest vintage: run 
 def create_objects(con: duckdb.DuckDBPyConnection, *, refresh: bool) -> None:
     """Create every table, macro and view (idempotent); with refresh, or on a new database,
     also rebuild the materialised latest-vintage tables."""
-    exists = con.execute(
+    exists = _scalar(
+        con,
         "select count(*) from duckdb_tables() "
-        "where schema_name = 'internal' and table_name = 'latest_winner'"
-    ).fetchone()[0]
+        "where schema_name = 'internal' and table_name = 'latest_winner'",
+    )
     for name, text in sql_scripts():
         if name != REFRESH_SCRIPT or refresh or not exists:
             con.execute(text)
+    comment_views(con)
+
+
+def contract_views(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The views of schema main in this database (not the system catalog's): name -> columns."""
+    rows = con.execute(
+        """
+        select table_name, column_name from duckdb_columns()
+        where database_name = current_database() and schema_name = 'main' and not internal
+            and table_name in (
+                select view_name from duckdb_views()
+                where database_name = current_database() and schema_name = 'main'
+                    and not internal
+            )
+        order by table_name, column_index
+        """
+    ).fetchall()
+    views: dict[str, list[str]] = {}
+    for view, column in rows:
+        views.setdefault(view, []).append(column)
+    return views
+
+
+def comment_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The data dictionary as COMMENT ON every view and column (views are recreated on every
+    publish, which drops their comments)."""
+    for statement in comment_statements("duckdb", contract_views(con)):
+        con.execute(statement)
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
+    """The first column of the first row of a query that always returns one row."""
+    row = con.execute(sql, params or []).fetchone()
+    assert row is not None, sql
+    return row[0]
 
 
 def newest_release(con: duckdb.DuckDBPyConnection) -> date | None:
-    return con.execute("select max(release_date) from internal.release_files").fetchone()[0]
+    newest: date | None = _scalar(con, "select max(release_date) from internal.release_files")
+    return newest
 
 
 def loaded_sha256(con: duckdb.DuckDBPyConnection, file_name: str, as_of: date | None) -> str | None:
@@ -122,17 +160,16 @@ def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoa
         """,
         [release_date],
     )
-    return con.execute("select count(*) from changed").fetchone()[0]
+    return int(_scalar(con, "select count(*) from changed"))
 
 
 def _loaded_before(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> bool:
-    return (
-        con.execute(
-            "select count(*) from internal.release_files where source = ? and release_date = ?",
-            [source, release_date],
-        ).fetchone()[0]
-        > 0
+    count = _scalar(
+        con,
+        "select count(*) from internal.release_files where source = ? and release_date = ?",
+        [source, release_date],
     )
+    return int(count) > 0
 
 
 def _undo_same_release(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> None:
