@@ -24,6 +24,7 @@ from tic.run.memory import give_back_free_memory
 from tic.run.quarantine import already_quarantined, quarantine_release
 from tic.source.collect import ReleaseFile
 from warehouse.load import LoadSummary
+from warehouse.mirror import mirror_if_behind
 from warehouse.publish import reconcile_parquet, writable_copy
 from warehouse.runs import Outcome, RunRecord, insert_run, insert_validation
 from warehouse.versions import current_values, loaded_copies
@@ -98,6 +99,9 @@ def run_release(
     if record.outcome == "loaded" and record.release_date is not None:
         # After the publish, outside the writer's transaction; a failed brief never fails the run.
         brief = write_release_brief(paths.database, paths.briefs, record.release_date)
+    # After the DuckDB commit and the brief: a failed mirror raises MirrorError, the publish
+    # stands, and the next run (even one with nothing new) finds the mirror behind and retries.
+    mirror_if_behind(settings)
     return RunResult(
         record.outcome,
         record.release_date,
