@@ -4,6 +4,7 @@ publish under readers, and a run whose server is down."""
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import threading
 import time
@@ -14,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import query
+from tests.conftest import ROOT, query
 from tests.support.postgres import PostgresServer
 from tic.run.release import run_release
 from tic.settings import Settings
@@ -310,3 +311,37 @@ def test_duckdb_comments_cover_every_view_and_column(backfilled: Path) -> None:
         "and comment is null",
     )
     assert views == [(0,)]
+
+
+README_EXAMPLES = (
+    (ROOT / "README.md").read_text().split("### Example queries", 1)[1].split("\n## ", 1)[0]
+)
+README_QUERIES = re.findall(r"```sql\n(.*?)```", README_EXAMPLES, flags=re.S)
+
+
+def test_sqlalchemy_reflects_the_mirror_and_runs_the_readme_queries(
+    backfilled: Path, mirrored: str
+) -> None:
+    """It serves a SQLAlchemy engine (postgresql+psycopg://, how BI tools connect) the tic
+    schema with comments, and the README's example queries give DuckDB's answers; the as-of
+    table macros exist only in DuckDB."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(
+        mirrored.replace("postgresql://", "postgresql+psycopg://", 1),
+        connect_args={"options": "-c search_path=tic"},
+    )
+    metadata = sqlalchemy.MetaData()
+    metadata.reflect(engine, schema="tic")
+    holdings = metadata.tables["tic.holdings"]
+    assert [c.name for c in holdings.primary_key] == HOLDINGS_KEY.split(", ")
+    assert holdings.c.usd_millions.comment == (
+        "holdings at end of period, millions of dollars; NULL where the file says n.a."
+    )
+    portable = [sql for sql in README_QUERIES if "_as_of(" not in sql]
+    assert len(portable) == len(README_QUERIES) - 1
+    with engine.connect() as con:
+        for sql in portable:
+            answer = [tuple(row) for row in con.execute(sqlalchemy.text(sql))]
+            assert answer == query(backfilled, sql), sql
+    engine.dispose()
