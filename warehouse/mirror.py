@@ -186,6 +186,7 @@ def _copy_views(
     one and builds its key: the two servers work at the same time.
     """
     target.execute("set local maintenance_work_mem = '512MB'")  # the key indexes sort in memory
+    target.execute("set local synchronous_commit = off")  # a lost copy is redone by the next run
     _execute(target, f"drop schema if exists {STAGING_SCHEMA} cascade")
     _execute(target, f"create schema {STAGING_SCHEMA}")
     views = contract_views(source)
@@ -270,7 +271,9 @@ def _create_table(target: psycopg.Connection[Any], view: str, columns: list[_Col
 def _copy_csv(target: psycopg.Connection[Any], view: str, path: Path) -> None:
     with (
         target.cursor() as cursor,
-        cursor.copy(f"copy {STAGING_SCHEMA}.{view} from stdin (format csv)".encode()) as copy,
+        cursor.copy(
+            f"copy {STAGING_SCHEMA}.{view} from stdin (format csv, freeze)".encode()
+        ) as copy,
         path.open("rb") as data,
     ):
         while block := data.read(1 << 20):
