@@ -345,3 +345,36 @@ def test_sqlalchemy_reflects_the_mirror_and_runs_the_readme_queries(
             answer = [tuple(row) for row in con.execute(sqlalchemy.text(sql))]
             assert answer == query(backfilled, sql), sql
     engine.dispose()
+
+
+def test_tic_mirror_copies_the_warehouse_on_demand(
+    backfilled: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tic mirror` copies the published warehouse now and says how much it copied."""
+    from cli.main import main
+
+    assert main(["mirror", "--postgres-url", pg_url, "--data-dir", str(backfilled)]) == 0
+    assert capsys.readouterr().out.startswith("mirrored publish ")
+    publish = query(backfilled, "select publish_id from internal.publish_state")
+    assert pg_rows(pg_url, "select publish_id from tic.mirror_state") == publish
+
+
+def test_tic_mirror_to_a_closed_port_is_one_line(
+    backfilled: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tic mirror` to a server that is not there exits 1 with one line naming it."""
+    from cli.main import main
+
+    url = f"postgresql://postgres@127.0.0.1:{_closed_port()}/tic"
+    assert main(["mirror", "--postgres-url", url, "--data-dir", str(backfilled)]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"tic mirror: PostgreSQL mirror at {url} failed: ")
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # free once the socket closes: nothing listens
