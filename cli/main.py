@@ -1,4 +1,4 @@
-"""The `tic` command: run, backfill, serve, sql, status, brief."""
+"""The `tic` command: run, backfill, serve, sql, status, brief, mirror."""
 
 from __future__ import annotations
 
@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--release-date", type=_date, default=None, help="default: the latest")
     brief.add_argument("--output", type=Path, default=None, help="default: <data-dir>/briefs/")
     brief.add_argument("--data-dir", help=DATA_DIR_HELP)
+
+    mirror = commands.add_parser("mirror", help="copy the warehouse into PostgreSQL now")
+    mirror.add_argument(
+        "--postgres-url", default=None, help="postgresql://... (default $TIC_POSTGRES_URL)"
+    )
+    mirror.add_argument("--data-dir", help=DATA_DIR_HELP)
     return parser
 
 
@@ -173,6 +179,26 @@ def cmd_brief(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_mirror(args: argparse.Namespace, settings: Settings) -> int:
+    from tic.ops.lock import run_lock
+    from warehouse.mirror import mirror_warehouse
+
+    url = args.postgres_url or settings.postgres_url
+    if not url:
+        raise ValueError("no PostgreSQL to mirror to: pass --postgres-url or set TIC_POSTGRES_URL")
+    paths = settings.paths
+    if not paths.database.exists():
+        raise FileNotFoundError(f"no warehouse at {paths.database}: load one first with `tic run`")
+    with run_lock(paths.lock):  # a run publishing meanwhile would mirror a moment later anyway
+        result = mirror_warehouse(paths.database, url, settings.postgres_reader)
+    assert result is not None  # forced copies always run
+    print(
+        f"mirrored publish {result.publish_id}: {result.total_rows} rows in "
+        f"{len(result.rows)} tables in {result.seconds:.1f} s"
+    )
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "run": cmd_run,
     "backfill": cmd_backfill,
@@ -180,6 +206,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "sql": cmd_sql,
     "status": cmd_status,
     "brief": cmd_brief,
+    "mirror": cmd_mirror,
 }
 
 if __name__ == "__main__":

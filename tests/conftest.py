@@ -64,3 +64,18 @@ def query(data_dir: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL cluster for the session (tests/support/postgres.py); skipped
+    where PostgreSQL is not installed unless TIC_REQUIRE_SHARED=1 (CI installs it)."""
+    from tests.support.postgres import postgres_bin, running_postgres
+
+    if postgres_bin() is None:
+        reason = "PostgreSQL not installed (apt-get install -y postgresql)"
+        if os.environ.get("TIC_REQUIRE_SHARED") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with running_postgres() as server:
+        yield server

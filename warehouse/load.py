@@ -12,6 +12,7 @@ import polars as pl
 
 from tic.failpoints import crash_point
 from warehouse.countries import refresh_countries
+from warehouse.dictionary import comment_statements
 from warehouse.vintages import refresh_vintages
 
 VALUE_KEY = ("source", "dataset", "period", "country", "row_kind", "security", "holder", "measure")
@@ -56,10 +57,38 @@ def create_objects(con: duckdb.DuckDBPyConnection, *, refresh: bool) -> None:
     for name, text in sql_scripts():
         if name != REFRESH_SCRIPT or refresh or not exists:
             con.execute(text)
+    comment_views(con)
+
+
+def contract_views(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The views of schema main in this database (not the system catalog's): name -> columns."""
+    rows = con.execute(
+        """
+        select table_name, column_name from duckdb_columns()
+        where database_name = current_database() and schema_name = 'main' and not internal
+            and table_name in (
+                select view_name from duckdb_views()
+                where database_name = current_database() and schema_name = 'main'
+                    and not internal
+            )
+        order by table_name, column_index
+        """
+    ).fetchall()
+    views: dict[str, list[str]] = {}
+    for view, column in rows:
+        views.setdefault(view, []).append(column)
+    return views
+
+
+def comment_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The data dictionary as COMMENT ON every view and column (views are recreated on every
+    publish, which drops their comments)."""
+    for statement in comment_statements("duckdb", contract_views(con)):
+        con.execute(statement)
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None) -> Any:
-    """The one value a query returns (aggregates always return one row)."""
+    """The first column of the first row of a query that always returns one row."""
     row = con.execute(sql, params or []).fetchone()
     assert row is not None, sql
     return row[0]
@@ -137,12 +166,12 @@ def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoa
 
 
 def _loaded_before(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> bool:
-    loaded = _scalar(
+    count = _scalar(
         con,
         "select count(*) from internal.release_files where source = ? and release_date = ?",
         [source, release_date],
     )
-    return bool(loaded > 0)
+    return int(count) > 0
 
 
 def _undo_same_release(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> None:

@@ -25,6 +25,7 @@ from tic.run.memory import give_back_free_memory
 from tic.run.quarantine import already_quarantined, quarantine_release
 from tic.source.collect import ReleaseFile
 from warehouse.load import LoadSummary
+from warehouse.mirror import mirror_if_behind
 from warehouse.publish import reconcile_parquet, writable_copy
 from warehouse.runs import (
     Outcome,
@@ -124,6 +125,13 @@ def run_release(
         alerts.send_alert(settings, alert)
     if settings.alert_webhook:
         alerts.alert_if_overdue(settings, latest_release_date(paths.database))
+    # After the DuckDB commit and the brief: a failed mirror raises MirrorError, the publish
+    # stands, and the next run (even one with nothing new) finds the mirror behind and retries.
+    try:
+        mirror_if_behind(settings)
+    except Exception as error:
+        alerts.send_alert(settings, alerts.failed_alert(_first_line(error), result.release_date))
+        raise
     return result
 
 
