@@ -43,7 +43,7 @@ STAGE_ROWS = (
     ("publish", "publish (writable_copy, all)"),
     ("publish/copy", "  copy tic.duckdb"),
     ("publish/create_objects", "  create_objects (views, macros)"),
-    ("publish/refresh", "  refresh 20_latest_tables.sql"),
+    ("publish/refresh", "  refresh latest winners + revisions (incremental)"),
     ("publish/parquet_export", "  Parquet snapshot export"),
     ("publish/fsync", "  fsync"),
     ("publish/rename", "  rename + parquet link swap"),

@@ -144,11 +144,8 @@ class Stopwatch:
 
     def _install_publish(self, publish: types.ModuleType, also: list[Any]) -> None:
         self.wrap([publish, *also], "reconcile_parquet", "reconcile_parquet")
-        self.wrap(
-            [publish],
-            "create_objects",
-            lambda con, *, refresh: "publish/refresh" if refresh else "publish/create_objects",
-        )
+        self.wrap([publish], "create_objects", "publish/create_objects")
+        self.wrap([publish], "refresh_latest", "publish/refresh")
         self.wrap([publish], "_export_parquet", "publish/parquet_export")
         self.wrap([publish], "fsync_path", "publish/fsync")
         self.wrap([publish], "_swap_parquet_link", "publish/rename")

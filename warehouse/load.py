@@ -43,21 +43,47 @@ def sql_scripts() -> list[tuple[str, str]]:
     return sorted((f.name, f.read_text()) for f in folder.iterdir() if f.name.endswith(".sql"))
 
 
-REFRESH_SCRIPT = "20_latest_tables.sql"  # materialises the latest vintage: run once per publish
-
-
-def create_objects(con: duckdb.DuckDBPyConnection, *, refresh: bool) -> None:
-    """Create every table, macro and view (idempotent); with refresh, or on a new database,
-    also rebuild the materialised latest-vintage tables."""
-    exists = _scalar(
-        con,
-        "select count(*) from duckdb_tables() "
-        "where schema_name = 'internal' and table_name = 'latest_winner'",
-    )
-    for name, text in sql_scripts():
-        if name != REFRESH_SCRIPT or refresh or not exists:
-            con.execute(text)
+def create_objects(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table, macro and view that is missing, and replace the views and macros
+    (idempotent). The latest-vintage tables are built in full only when missing; after that
+    ``refresh_latest`` updates them with what a publish changed."""
+    for _name, text in sql_scripts():
+        con.execute(text)
     comment_views(con)
+
+
+# What the loads on a connection changed, for an incremental refresh and Parquet export:
+# the (dataset, period, security, measure) groups and the release dates whose versions
+# were added or removed. Temp tables: they live as long as the publish's connection.
+PENDING_DDL = (
+    "create temp table if not exists pending_groups "
+    "(dataset varchar, period date, security varchar, measure varchar)",
+    "create temp table if not exists pending_releases (release_date date)",
+)
+
+
+def track_changes(con: duckdb.DuckDBPyConnection) -> None:
+    """Start recording what loads on this connection change (see ``pending_changes``)."""
+    for statement in PENDING_DDL:
+        con.execute(statement)
+
+
+def _note_changes(con: duckdb.DuckDBPyConnection, release_date: date, rows: str) -> None:
+    track_changes(con)
+    con.execute(
+        f"insert into pending_groups select distinct dataset, period, security, measure from {rows}"
+    )
+    con.execute("insert into pending_releases values (?)", [release_date])
+
+
+def refresh_latest(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the latest-vintage winners and the revisions up to date with the pending changes
+    (only the groups and releases they touched)."""
+    track_changes(con)
+    folder = resources.files("warehouse") / "sql" / "incremental"
+    for script in sorted(folder.iterdir(), key=lambda f: f.name):
+        if script.name.endswith(".sql"):
+            con.execute(script.read_text())
 
 
 def contract_views(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -143,6 +169,7 @@ def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoa
         """
     )
     con.unregister("incoming")
+    _note_changes(con, release_date, "changed")
     changed_match = " and ".join(
         f"internal.observation_versions.{c} = changed.{c}" for c in VALUE_KEY
     )
@@ -175,6 +202,11 @@ def _loaded_before(con: duckdb.DuckDBPyConnection, release_date: date, source: s
 
 
 def _undo_same_release(con: duckdb.DuckDBPyConnection, release_date: date, source: str) -> None:
+    undone = (
+        "(select * from internal.observation_versions "
+        f"where source = '{_quoted(source)}' and release_date = date '{release_date}')"
+    )
+    _note_changes(con, release_date, undone)
     con.execute(
         "delete from internal.observation_versions where source = ? and release_date = ?",
         [source, release_date],
@@ -188,6 +220,10 @@ def _undo_same_release(con: duckdb.DuckDBPyConnection, release_date: date, sourc
         "delete from internal.release_files where source = ? and release_date = ?",
         [source, release_date],
     )
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def record_file(

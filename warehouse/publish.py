@@ -1,8 +1,10 @@
 """Publish the warehouse atomically: readers see the old state or the new one, never a mix.
 
-The DuckDB file is the commit point. A change is made on a copy, exported to a new Parquet
-snapshot, then published by renaming the copy over tic.duckdb and swapping the ``parquet``
-symlink to the snapshot. A crash before the rename leaves everything as it was; a crash
+The DuckDB file is the commit point. A change is made on a copy, the latest-vintage tables are
+brought up to date with what it changed (``warehouse.load.refresh_latest``), the changed Parquet
+partitions are written into a new snapshot beside hard links to the unchanged ones
+(``warehouse.parquet_lake``), then the copy is renamed over tic.duckdb and the ``parquet``
+symlink swapped to the snapshot. A crash before the rename leaves everything as it was; a crash
 after it is finished by ``reconcile_parquet`` at the start of the next run.
 """
 
@@ -20,22 +22,13 @@ import duckdb
 from tic.failpoints import crash_point
 from tic.files import fsync_path
 from tic.settings import DataPaths
-from warehouse.load import create_objects
-
-# Parquet tables: the view (or internal table) behind each, and its hive partition columns.
-PARQUET_EXPORTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "holdings": ("holdings", ("release_date",)),
-    "flows": ("flows", ("release_date",)),
-    "official_private": ("official_private", ("measure",)),
-    "revisions": ("revisions", ("release_date",)),
-    "releases": ("releases", ()),
-    "observation_versions": ("internal.observation_versions", ("source", "release_date")),
-}
+from warehouse.load import create_objects, refresh_latest, track_changes
+from warehouse.parquet_lake import Changes, pending_changes, write_snapshot
 
 
 def _publish_id(con: duckdb.DuckDBPyConnection) -> str | None:
     row = con.execute("select publish_id from internal.publish_state").fetchone()
-    return row[0] if row else None
+    return str(row[0]) if row else None
 
 
 def _set_publish_id(con: duckdb.DuckDBPyConnection, publish_id: str) -> None:
@@ -62,12 +55,15 @@ def writable_copy(
         if paths.database.exists():
             shutil.copyfile(paths.database, work)
         con = duckdb.connect(str(work))
-        create_objects(con, refresh=False)
+        create_objects(con)
+        track_changes(con)
         yield con
-        if data_changed or _publish_id(con) is None:
-            create_objects(con, refresh=True)  # the latest vintage from the changed store
+        published = _publish_id(con)
+        if data_changed or published is None:
+            refresh_latest(con)  # only the groups and releases this publish touched
+            base = paths.parquet_snapshots / published if published else None
             _set_publish_id(con, publish_id)
-            snapshot = _export_parquet(con, paths, publish_id)
+            snapshot = _export_parquet(con, paths, publish_id, base, pending_changes(con))
         con.execute("checkpoint")
         con.close()
         fsync_path(work)
@@ -85,23 +81,21 @@ def writable_copy(
     _remove_old_snapshots(paths)
 
 
-def _export_parquet(con: duckdb.DuckDBPyConnection, paths: DataPaths, publish_id: str) -> Path:
+def _export_parquet(
+    con: duckdb.DuckDBPyConnection,
+    paths: DataPaths,
+    publish_id: str,
+    base: Path | None = None,
+    changes: Changes | None = None,
+) -> Path:
+    """Write the snapshot of publish_id: in full, or from base (the published snapshot the
+    working copy started from) and the changes made since."""
     snapshot = paths.parquet_snapshots / publish_id
     staging = paths.parquet_snapshots / f".{publish_id}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for table, (relation, partitions) in PARQUET_EXPORTS.items():
-        target = staging / table
-        if partitions:
-            con.execute(
-                f"copy (select * from {relation}) to '{target}' (format parquet, "
-                f"partition_by ({', '.join(partitions)}), write_partition_columns false)"
-            )
-        else:
-            target.mkdir()
-            con.execute(
-                f"copy (select * from {relation}) to '{target / 'data.parquet'}' (format parquet)"
-            )
+    usable_base = base if base is not None and base.is_dir() else None
+    write_snapshot(con, staging, base=usable_base, changes=changes)
+    fsync_path(staging)
     os.replace(staging, snapshot)
     return snapshot
 
@@ -123,7 +117,9 @@ def reconcile_parquet(paths: DataPaths) -> None:
         return
     con = duckdb.connect(str(paths.database), read_only=True)
     try:
-        publish_id = con.execute("select publish_id from internal.publish_state").fetchone()[0]
+        publish_id = _publish_id(con)
+        if publish_id is None:
+            return
         snapshot = paths.parquet_snapshots / publish_id
         if paths.parquet.is_symlink() and paths.parquet.resolve() == snapshot.resolve():
             return

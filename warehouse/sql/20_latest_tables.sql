@@ -1,6 +1,7 @@
--- The latest vintage's winning source per (period, security[, measure]) group, once per
--- publish: a few thousand rows. The holdings and flows views read the vintage store through it.
-create or replace table internal.latest_winner as
+-- The latest vintage's winning source per (period, security[, measure]) group: a few thousand
+-- rows. The holdings and flows views read the vintage store through it. Built in full here only
+-- when missing; each publish then updates the groups its release touched (incremental/).
+create table if not exists internal.latest_winner as
 select
     versions.dataset,
     versions.period,
@@ -21,7 +22,8 @@ drop table if exists internal.flows_latest;
 
 -- A revision pairs a version with the one it superseded (same value key, superseded_by =
 -- the newer version's release): a join on the few superseded rows, not a window over all rows.
-create or replace table internal.revisions_all as
+-- Built in full when missing; each publish then adds the revisions of its release only.
+create table if not exists internal.revisions_all as
 select
     newer.dataset,
     newer.period,
