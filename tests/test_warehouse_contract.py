@@ -272,18 +272,25 @@ def test_releases_lists_every_vintage(backfilled: Path) -> None:
 
 
 def test_parquet_carries_the_view_columns(backfilled: Path) -> None:
-    """It writes hive-partitioned Parquet with the same columns and rows as the views."""
+    """It writes the holdings view to Parquet partitioned by the period's year, the files
+    holding the view's columns in order, with the files' values and the rows of the vintage
+    the as-of macro rebuilds from the version store (a path that shares no code with the
+    view or the export)."""
     import duckdb
 
-    parquet = backfilled / "parquet"
-    con = duckdb.connect()
-    glob = f"{parquet}/holdings/**/*.parquet"
-    columns = [
-        r[0]
-        for r in con.execute(
-            f"describe select * from read_parquet('{glob}', hive_partitioning = true)"
-        ).fetchall()
-    ]
-    assert sorted(columns) == sorted(HOLDINGS_COLUMNS)
-    count = con.execute(f"select count(*) from read_parquet('{glob}')").fetchone()[0]
-    assert count == one(backfilled, "select count(*) from holdings")
+    parquet = backfilled / "parquet" / "holdings"
+    assert (parquet / "period_year=2025").is_dir()
+    con = duckdb.connect(str(backfilled / "tic.duckdb"), read_only=True)
+    files = f"read_parquet('{parquet}/*/*.parquet', hive_partitioning = false)"
+    columns = [r[0] for r in con.execute(f"select * from {files} limit 0").description]
+    assert columns == HOLDINGS_COLUMNS
+    grand_total = con.execute(
+        f"select usd_millions, source from {files} where country = 'Grand Total' "
+        "and security = 'treasury' and holder = 'all' and period = date '2025-12-01'"
+    ).fetchall()
+    assert grand_total == [(TABLE3_GRAND_TOTAL_2025_12, "slt_table3")]
+    as_of = "select * from holdings_as_of(date '2026-07-14')"
+    for extra, missing in [(f"select * from {files}", as_of), (as_of, f"select * from {files}")]:
+        differing = con.execute(f"select count(*) from ({extra} except all {missing})").fetchone()
+        assert differing == (0,)
+    con.close()

@@ -1,0 +1,115 @@
+"""The marginal cost of one more release in a backfill, from 1 to N synthetic releases.
+
+    uv run python bench/marginal.py [--count 28] [--shared ../shared/tic] [--json FILE]
+
+In one process, with the plain run (``tic.run.release.run_release``, no Prefect): the real
+2023-03-15 release first (Form S and the legacy MFH table, half a million versions), then the
+synthetic monthly releases of bench/synthetic.py, each timed as a whole and by stage
+(bench/stages.py). The first synthetic release pays the Great Expectations import and the
+first load of Tables 1-3; the figure judged is every later release.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from time import perf_counter
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+from stages import GateTimings, Stopwatch, summarise  # noqa: E402
+from synthetic import write_releases  # noqa: E402
+
+BASE_RELEASE = "2023-03-15"
+BUDGET_S = 2.0
+SHOWN = (
+    ("validate/gx_suites", "GX suites"),
+    ("validate/polars_checks", "polars checks"),
+    ("current_values", "current values"),
+    ("parse", "parse"),
+    ("load", "load"),
+    ("publish/refresh", "refresh"),
+    ("publish/parquet_export", "Parquet"),
+    ("publish", "publish all"),
+)
+
+
+def slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares seconds per release."""
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum(
+        (x - mx) ** 2 for x in xs
+    )
+
+
+def run(shared: Path, count: int, work: Path) -> list[dict[str, float | str]]:
+    from tic.run.release import run_release
+    from tic.settings import Settings
+
+    folders = write_releases(shared, work / "releases", count)
+    settings = Settings(data_dir=work / "data")
+    base = run_release(str(shared / "releases" / BASE_RELEASE), settings)
+    assert base.outcome == "loaded", base
+    watch = Stopwatch().install()
+    gate = GateTimings()
+    gate.install(watch)
+    rows: list[dict[str, float | str]] = []
+    try:
+        for index, folder in enumerate(folders, start=1):
+            started = perf_counter()
+            result = run_release(str(folder), settings, release_date=date.fromisoformat(folder.name))
+            wall = perf_counter() - started
+            assert result.outcome == "loaded", result
+            stages = summarise(watch.reset(), gate.reset())
+            row: dict[str, float | str] = {"release": index, "date": folder.name, "wall_s": wall}
+            row |= {key: stages.get(key, 0.0) for key, _ in SHOWN}
+            row["gx_import"] = stages.get("validate/gx_import", 0.0)
+            rows.append(row)
+            shown = " ".join(f"{label} {float(row[key]):.2f}" for key, label in SHOWN)
+            print(f"{index:3d} {folder.name} wall {wall:.2f} s | {shown}", flush=True)
+    finally:
+        watch.uninstall()
+    return rows
+
+
+def summary(rows: list[dict[str, float | str]]) -> dict[str, float]:
+    later = rows[1:]  # the first pays the GX import and the first load of Tables 1-3
+    walls = [float(r["wall_s"]) for r in later]
+    third = max(1, len(walls) // 3)
+    return {
+        "releases": len(rows),
+        "first_s": float(rows[0]["wall_s"]),
+        "median_s": statistics.median(walls),
+        "max_s": max(walls),
+        "median_first_third_s": statistics.median(walls[:third]),
+        "median_last_third_s": statistics.median(walls[-third:]),
+        "slope_ms_per_release": 1000 * slope([float(r["release"]) for r in later], walls),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=28)
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "tic")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tic-marginal-") as work:
+        rows = run(args.shared, args.count, Path(work))
+    figures = summary(rows)
+    verdict = "PASS" if figures["max_s"] <= BUDGET_S else "FAIL"
+    print(json.dumps(figures, indent=2))
+    print(f"marginal release: median {figures['median_s']:.2f} s, max {figures['max_s']:.2f} s "
+          f"(budget {BUDGET_S} s: {verdict})")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "summary": figures}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

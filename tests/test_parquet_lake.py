@@ -1,0 +1,114 @@
+"""The Parquet lake: a release adds files and leaves those of earlier releases as they were."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tic.run.release import run_release
+from tic.settings import Settings
+
+JUNE = ("2023-03-15", "2026-06-18")
+JULY = "2026-07-14"
+# Years no file of 2026-07-14 touches: its only file, slt_table1.txt, covers 2020-01..2026-05
+# (README of the shared files), and Table 1 carries no treasury holdings of earlier years.
+YEAR_JULY_LEAVES_ALONE = 2015
+
+
+@dataclass(frozen=True)
+class FileState:
+    sha256: str
+    inode: int
+
+
+def lake_files(data_dir: Path, table: str) -> dict[str, FileState]:
+    """Every Parquet file under parquet/<table>/: its bytes' hash and its inode."""
+    root = data_dir / "parquet" / table
+    return {
+        str(path.relative_to(root)): FileState(
+            hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_ino
+        )
+        for path in sorted(root.rglob("*.parquet"))
+    }
+
+
+@dataclass(frozen=True)
+class Lake:
+    data_dir: Path
+    june: dict[str, dict[str, FileState]]
+    july: dict[str, dict[str, FileState]]
+
+
+@pytest.fixture(scope="module")
+def lake(shared_tic: Path, tmp_path_factory: pytest.TempPathFactory) -> Lake:
+    """Releases 2023-03-15 and 2026-06-18 loaded by the plain run, the lake's files recorded,
+    then 2026-07-14 loaded and the files recorded again."""
+    data_dir = tmp_path_factory.mktemp("lake") / "data"
+    settings = Settings(data_dir=data_dir)
+    tables = ("observation_versions", "revisions", "holdings")
+    for release in JUNE:
+        assert run_release(str(shared_tic / "releases" / release), settings).outcome == "loaded"
+    june = {table: lake_files(data_dir, table) for table in tables}
+    assert run_release(str(shared_tic / "releases" / JULY), settings).outcome == "loaded"
+    july = {table: lake_files(data_dir, table) for table in tables}
+    return Lake(data_dir, june, july)
+
+
+def test_a_release_leaves_earlier_version_files_byte_for_byte(lake: Lake) -> None:
+    """It leaves every Parquet file of earlier releases under observation_versions/ byte for
+    byte as it was (the same file, not a rewritten copy) and adds the new release's folder."""
+    june, july = lake.june["observation_versions"], lake.july["observation_versions"]
+    assert {name.split("/")[0] for name in june} == {f"release_date={r}" for r in JUNE}
+    assert {name: july[name] for name in june} == june
+    added = {name.split("/")[0] for name in july.keys() - june.keys()}
+    assert added == {f"release_date={JULY}"}
+
+
+def test_a_release_adds_its_revisions_beside_the_earlier_ones(lake: Lake) -> None:
+    """It writes revisions/ append-only too: 2026-06-18 revised nothing it loaded, 2026-07-14
+    adds one folder of its own."""
+    assert lake.june["revisions"] == {}
+    assert {name.split("/")[0] for name in lake.july["revisions"]} == {f"release_date={JULY}"}
+
+
+def test_latest_tables_rewrite_only_the_years_a_release_touched(lake: Lake) -> None:
+    """It keeps the holdings files of years the release did not touch and rewrites 2026."""
+    untouched = f"period_year={YEAR_JULY_LEAVES_ALONE}/"
+    june, july = lake.june["holdings"], lake.july["holdings"]
+    kept = {name: state for name, state in june.items() if name.startswith(untouched)}
+    assert kept
+    assert {name: july[name] for name in kept} == kept
+    rewritten = [n for n in july if n.startswith("period_year=2026/")]
+    assert rewritten
+    assert all(july[n] != june.get(n) for n in rewritten)
+
+
+def test_the_versions_lake_holds_every_version_with_its_release(lake: Lake) -> None:
+    """It holds in observation_versions/ every stored version with the release that published
+    it: the Table 1 Grand Total of U.S. long-term securities for 2025-12 as 2026-06-18 printed
+    it and as 2026-07-14 revised it."""
+    files = lake.data_dir / "parquet" / "observation_versions" / "*" / "*.parquet"
+    con = duckdb.connect()
+    rows = con.execute(
+        f"select release_date::varchar, usd_millions from read_parquet('{files}') "
+        "where source = 'slt_table1' and country = 'Grand Total' and security = 'us_long_term' "
+        "and holder = 'all' and measure = 'holdings' and period = date '2025-12-01' "
+        "order by release_date"
+    ).fetchall()
+    # README of the shared files: 36,479,521 in the 2026-06-18 copy, 36,479,400 in 2026-07-14.
+    assert rows == [("2026-06-18", 36_479_521), (JULY, 36_479_400)]
+
+
+def test_a_snapshot_is_whole_before_the_link_points_at_it(lake: Lake) -> None:
+    """It serves parquet/ through one link to a complete snapshot folder; no staging folder
+    is left behind."""
+    link = lake.data_dir / "parquet"
+    assert link.is_symlink()
+    snapshots = lake.data_dir / "parquet-snapshots"
+    assert [p.name for p in snapshots.iterdir() if p.name.startswith(".")] == []
+    assert os.readlink(link).startswith("parquet-snapshots/")
