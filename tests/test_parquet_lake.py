@@ -1,9 +1,11 @@
-"""The Parquet lake: a release adds files and leaves those of earlier releases as they were."""
+"""The incremental publish: a release adds Parquet files and leaves those of earlier releases as
+they were, and the tables it updates in place equal a rebuild from every version."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,10 @@ import pytest
 
 from tic.run.release import run_release
 from tic.settings import Settings
+from warehouse.load import create_objects
+
+# Tables each publish updates for the groups and releases it touched (warehouse/sql/incremental).
+INCREMENTAL_TABLES = ("latest_winner", "latest_values", "revisions_all")
 
 JUNE = ("2023-03-15", "2026-06-18")
 JULY = "2026-07-14"
@@ -112,3 +118,65 @@ def test_a_snapshot_is_whole_before_the_link_points_at_it(lake: Lake) -> None:
     snapshots = lake.data_dir / "parquet-snapshots"
     assert [p.name for p in snapshots.iterdir() if p.name.startswith(".")] == []
     assert os.readlink(link).startswith("parquet-snapshots/")
+
+
+def rebuilt_tables_differ(data_dir: Path, scratch: Path) -> dict[str, int]:
+    """Rows that differ, per incremental table, between the published database and a copy
+    whose tables are dropped and built again from every version."""
+    copy = scratch / "rebuilt.duckdb"
+    shutil.copyfile(data_dir / "tic.duckdb", copy)
+    con = duckdb.connect(str(copy))
+    try:
+        for table in INCREMENTAL_TABLES:
+            con.execute(f"create table main.kept_{table} as select * from internal.{table}")
+            con.execute(f"drop table internal.{table}")
+        create_objects(con)
+        return {
+            table: con.execute(
+                f"select count(*) from ((select * from kept_{table} except all "
+                f"select * from internal.{table}) union all (select * from internal.{table} "
+                f"except all select * from kept_{table}))"
+            ).fetchone()[0]
+            for table in INCREMENTAL_TABLES
+        }
+    finally:
+        con.close()
+
+
+def test_the_updated_tables_equal_a_full_rebuild(lake: Lake, tmp_path: Path) -> None:
+    """It leaves the latest winners, latest values and revisions after three publishes equal
+    to the same tables built from every version at once."""
+    assert rebuilt_tables_differ(lake.data_dir, tmp_path) == dict.fromkeys(INCREMENTAL_TABLES, 0)
+
+
+def test_a_same_day_correction_takes_back_what_it_drops(
+    lake: Lake, shared_tic: Path, tmp_path: Path
+) -> None:
+    """It removes from the latest tables and from Parquet the month a same-day corrected copy
+    of 2026-07-14 no longer carries (2026-05, the month that release added), and the updated
+    tables still equal a full rebuild."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(lake.data_dir, data_dir, symlinks=True)
+    lines = (shared_tic / "releases" / JULY / "slt_table1.txt").read_bytes().split(b"\r\n")
+    corrected = tmp_path / JULY
+    corrected.mkdir()
+    kept = [line for line in lines if b"\t2026-05\t" not in line]
+    assert len(kept) < len(lines)
+    (corrected / "slt_table1.txt").write_bytes(b"\r\n".join(kept))
+
+    result = run_release(str(corrected), Settings(data_dir=data_dir))
+
+    assert result.outcome == "loaded", result.message
+    files = f"read_parquet('{data_dir}/parquet/holdings/*/*.parquet')"
+    con = duckdb.connect(str(data_dir / "tic.duckdb"), read_only=True)
+    try:
+        in_view = con.execute(
+            "select count(*) from holdings where period = date '2026-05-01'"
+        ).fetchone()
+        in_parquet = con.execute(
+            f"select count(*) from {files} where period = date '2026-05-01'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert (in_view, in_parquet) == ((0,), (0,))
+    assert rebuilt_tables_differ(data_dir, tmp_path) == dict.fromkeys(INCREMENTAL_TABLES, 0)

@@ -51,3 +51,23 @@ join internal.observation_versions as newer
     and newer.measure = older.measure
 where older.superseded_by is not null
 order by newer.release_date, newer.dataset, newer.source, newer.security, newer.country, newer.period;
+
+-- The values the holdings and flows views show: the current versions of each group's winning
+-- source. Kept as a table (updated per publish for the groups it touched, incremental/) so that
+-- analyst queries read the latest vintage alone, however long the history behind it grows.
+create table if not exists internal.latest_values as
+select versions.*
+from internal.observation_versions as versions
+join internal.source_precedence as precedence using (source)
+join internal.latest_winner as winner
+    on winner.dataset = versions.dataset
+    and winner.period = versions.period
+    and winner.security = versions.security
+    and winner.measure is not distinct from
+        (case when versions.dataset = 'flows' then versions.measure end)
+    and winner.source_rank = precedence.source_rank
+where
+    versions.superseded_by is null
+    and versions.dataset in ('holdings', 'flows')
+    and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+order by versions.dataset, versions.security, versions.holder, versions.period;
