@@ -54,12 +54,15 @@ def grow_history(database: Path, vintages: list[date], months: int) -> None:
     try:
         sources = ", ".join(f"'{s}'" for s in SLT)
         for released in vintages:
-            cut = con.execute(
+            newest = con.execute(
                 f"select max(period) - interval ({months - 1}) month "
                 f"from internal.observation_versions where source in ({sources})"
-            ).fetchone()[0]
+            ).fetchone()
+            assert newest is not None
+            cut = newest[0]
             current = (
-                f"superseded_by is null and source in ({sources}) and period >= date '{cut:%Y-%m-%d}'"
+                f"superseded_by is null and source in ({sources}) "
+                f"and period >= date '{cut:%Y-%m-%d}'"
             )
             con.execute("begin")
             con.execute(
@@ -128,10 +131,10 @@ def next_release_load(shared: Path):  # type: ignore[no-untyped-def]
 
 
 def publish_once(data_dir: Path, released: date, load) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    from stages import Stopwatch
+
     from tic.settings import DataPaths
     from warehouse.load import load_release
-
-    from stages import Stopwatch
 
     watch = Stopwatch().install()  # the parts of the publish, timed from outside
     from warehouse.publish import writable_copy  # the timed one
@@ -180,10 +183,12 @@ def count_versions(database: Path) -> dict[str, int]:
 
     con = duckdb.connect(str(database), read_only=True)
     try:
-        versions, revisions = con.execute(
+        counts = con.execute(
             "select (select count(*) from internal.observation_versions), "
             "(select count(*) from revisions)"
         ).fetchone()
+        assert counts is not None
+        versions, revisions = counts
     finally:
         con.close()
     return {"versions": versions, "revisions": revisions}
@@ -200,12 +205,12 @@ def main() -> None:
     args = parser.parse_args()
 
     from tic.run.release import run_backfill
-    from tic.settings import Settings
+    from tic.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="tic-history-") as work_dir:
         work = Path(work_dir)
         base = work / "base"
-        run_backfill(args.shared / "releases", Settings(data_dir=base))
+        run_backfill(args.shared / "releases", load_settings(data_dir=base))
         vintages = vintage_dates(args.vintages)
         grow_history(base / "tic.duckdb", vintages, args.months)
         figures: dict[str, object] = dict(full_rebuild(base))

@@ -76,7 +76,7 @@ class Stopwatch:
         finally:
             self.add(stage, perf_counter() - started)
 
-    def timed(self, stage: str | Callable[..., str], function: Callable) -> Callable:
+    def timed(self, stage: str | Callable[..., str], function: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             name = stage(*args, **kwargs) if callable(stage) else stage
             with self.time(name):
@@ -167,7 +167,7 @@ class Stopwatch:
         for owner in [publish, *also]:
             self.patch(owner, "writable_copy", timed_copy)
 
-    def _timed_writable_copy(self, original: Callable) -> Callable:
+    def _timed_writable_copy(self, original: Callable[..., Any]) -> Callable[..., Any]:
         """publish/open: copy and open (up to the yield); publish/commit: refresh, export,
         checkpoint, rename (after the block)."""
 

@@ -66,7 +66,9 @@ def release_plan(count: int) -> list[tuple[date, date]]:
 
 def write_releases(shared: Path, out: Path, count: int) -> list[Path]:
     """Write ``count`` synthetic release folders under ``out``; return them oldest first."""
-    originals = {name: (shared / "releases" / SOURCE_RELEASE / name).read_bytes() for name in TABLES}
+    originals = {
+        name: (shared / "releases" / SOURCE_RELEASE / name).read_bytes() for name in TABLES
+    }
     folders = []
     for released, month in release_plan(count):
         folder = out / released.isoformat()

@@ -134,7 +134,7 @@ def _write_changed(
     if not keys:
         return
     fresh = target.parent / f".{export.name}.changed"
-    values = ", ".join(_literal(key) for key in sorted(keys))  # type: ignore[type-var]
+    values = ", ".join(_literal(key) for key in sorted(keys))
     _copy(con, export.select(f"{export.key()} in ({values})"), fresh, partition=export.partition)
     if fresh.is_dir():
         for folder in fresh.iterdir():
