@@ -76,7 +76,9 @@ class Stopwatch:
         finally:
             self.add(stage, perf_counter() - started)
 
-    def timed(self, stage: str | Callable[..., str], function: Callable[..., Any]) -> Callable[..., Any]:
+    def timed(
+        self, stage: str | Callable[..., str], function: Callable[..., Any]
+    ) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             name = stage(*args, **kwargs) if callable(stage) else stage
             with self.time(name):
