@@ -130,7 +130,7 @@ def _write_changed(
     target.mkdir()
     for folder in previous.iterdir():
         if folder.is_dir() and folder.name not in rewritten:
-            shutil.copytree(folder, target / folder.name, copy_function=os.link)
+            shutil.copytree(folder, target / folder.name, copy_function=_link_or_copy)
     if not keys:
         return
     fresh = target.parent / f".{export.name}.changed"
@@ -140,6 +140,15 @@ def _write_changed(
         for folder in fresh.iterdir():
             os.replace(folder, target / folder.name)
         fresh.rmdir()
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link to the earlier snapshot's file; a byte copy (same mtime) where the
+    filesystem has no hard links."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _copy(
