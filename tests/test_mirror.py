@@ -63,6 +63,7 @@ def test_holdings_in_postgres_equal_duckdb(backfilled: Path, mirrored: str) -> N
         ("usd_millions", "double precision"),
         ("source", "text"),
         ("release_date", "date"),
+        ("country_kind", "text"),
     ]
     # slt_table3.txt of 2026-06-18, line 4722: Japan 42609 2026-04 for_treas_pos 1209889
     japan = pg_rows(
