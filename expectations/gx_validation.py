@@ -59,7 +59,7 @@ def validate_sources(
         except Exception as error:  # a frame GX cannot read at all is a failed release, not a crash
             results.append(_suite_crashed(source, frame, error))
             continue
-        order = {e.meta["check_name"]: i for i, e in enumerate(suite.expectations)}
+        order = {(e.meta or {})["check_name"]: i for i, e in enumerate(suite.expectations)}
         checks = [to_check_result(source, result, frame) for result in outcome.results]
         results += sorted(checks, key=lambda check: order.get(check.check_name, len(order)))
     timings["gx_suites"] = perf_counter() - started

@@ -120,7 +120,8 @@ def newest_month_not_before_current(
 ) -> CheckResult:
     """A release never takes months away: a file whose newest month is older than the
     warehouse's is truncated (or an old copy)."""
-    newest = frame["period"].max()
+    periods: list[date] = frame["period"].drop_nulls().to_list()
+    newest = max(periods, default=None)
     later = previous if newest is None else previous.filter(pl.col("period") > newest)
     lost = later.group_by("period").agg(rows=pl.len()).sort("period")
     return result_from_failures(
