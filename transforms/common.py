@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -39,11 +40,17 @@ ROW_KINDS = (
     "all_other",  # MFH residual of countries not listed
     "regional_total",  # Total Europe, All Countries, Total IROs, ...
     "memo",  # Memo: Euro Area, Memo: European Union
-    "issuer_sector",  # "Of Which: <U.S. issuer sector>" rows of Table 1
+    "issuer_sector",  # "Of Which: <U.S. issuer sector>" rows (codes 826xx and the like)
+    "holder_sector",  # "Of Which: <U.S. holder sector>" rows (codes 816xx) of Tables 2 and 4
     "country_group",  # MFH groups such as Oil Exporters, Carib Bnkng Ctrs
     "series_break_comparison",  # MFH history column "shown for comparison only"
     "summary_line",  # npr_history press-release lines
 )
+
+# TIC codes of the "Of Which:" sector rows: 816xx U.S. holder sectors (Depository Institutions
+# holding foreign securities), 826xx U.S. issuer sectors. The names repeat across the two.
+HOLDER_SECTOR_CODES = range(81600, 81700)
+ISSUER_SECTOR_CODES = range(82600, 82700)
 
 NOT_AVAILABLE = frozenset({"n.a.", "n.a", "na", "-", "--", "..."})
 _FOOTNOTE = re.compile(r"\s+\d+/\s*$")  # "United Kingdom 2/" -> "United Kingdom"
@@ -74,6 +81,37 @@ class Line:
 
     def cells(self, sep: str = "\t") -> list[str]:
         return [cell.strip() for cell in self.text.split(sep)]
+
+
+def trimmed(cells: list[str]) -> list[str]:
+    """Cells without the trailing empty ones that tab-padded lines carry."""
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
+
+
+def month_index(value: date) -> int:
+    """Months since year 0: consecutive months differ by one."""
+    return value.year * 12 + value.month - 1
+
+
+def add_months(value: date, months: int) -> date:
+    """The first day of the month ``months`` after (or before, if negative) ``value``'s month."""
+    index = month_index(value) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_index_expr(column: str = "period") -> pl.Expr:
+    """month_index of a date column, vectorised."""
+    return (
+        pl.col(column).dt.year().cast(pl.Int32) * 12 + pl.col(column).dt.month().cast(pl.Int32) - 1
+    )
+
+
+def month_from_index_expr(column: str) -> pl.Expr:
+    """The first day of the month a month_index column names."""
+    return pl.date(pl.col(column) // 12, pl.col(column) % 12 + 1, 1)
 
 
 def iter_lines(text: str) -> Iterator[Line]:
@@ -119,6 +157,8 @@ def classify_row(name: str, code: int | None) -> tuple[str, int | None, str, str
         return GRAND_TOTAL, GRAND_TOTAL_CODE, "private", "holder_split"
     if code == GRAND_TOTAL_CODE or name == GRAND_TOTAL:
         return GRAND_TOTAL, GRAND_TOTAL_CODE, "all", "grand_total"
+    if code in HOLDER_SECTOR_CODES:
+        return name, code, "all", "holder_sector"
     if name.startswith("Of Which:"):
         holder = "all"
         if "Foreign Official" in name:

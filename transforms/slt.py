@@ -19,6 +19,7 @@ from transforms.common import (
     finish,
     is_blank,
     iter_lines,
+    trimmed,
 )
 
 KEY_COLUMNS = ("country", "country_code", "date")
@@ -78,18 +79,11 @@ SLT_COLUMNS["slt_table4"] = (
 )
 
 
-def _trimmed_cells(line: Line) -> list[str]:
-    cells = line.cells()
-    while cells and cells[-1] == "":
-        cells.pop()
-    return cells
-
-
 def _find_header(lines: list[Line], source: str, file_name: str) -> int:
     """Index of the machine-name row; its columns must match SLT_COLUMNS[source] exactly."""
     expected = [*KEY_COLUMNS, *SLT_COLUMNS[source]]
     for index, line in enumerate(lines):
-        cells = _trimmed_cells(line)
+        cells = trimmed(line.cells())
         if cells[:3] != list(KEY_COLUMNS):
             continue
         if cells != expected:
@@ -133,17 +127,6 @@ def parse_slt(text: str, source: str, file_name: str) -> pl.DataFrame:
     block = _data_block(lines, header + 1)
     if not block:
         raise ParseError(file_name, lines[header].number + 1, "no data rows after the header")
-    last = block[-1].number
-    if not any(line.number > last and not is_blank(line) for line in lines):
-        # Every SLT table closes with notes and column definitions; a file cut at a line end
-        # inside the data would otherwise load as complete on a first load.
-        raise ParseError(
-            file_name,
-            last,
-            "the file ends with this data row, without the notes and definitions that close "
-            "every SLT table: it looks cut off",
-            "Fetch the file again; the copy is incomplete.",
-        )
     value_columns = list(SLT_COLUMNS[source])
     names = [*KEY_COLUMNS, *value_columns]
     for line in block:
