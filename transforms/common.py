@@ -157,15 +157,16 @@ def classify_row(name: str, code: int | None) -> tuple[str, int | None, str, str
         return GRAND_TOTAL, GRAND_TOTAL_CODE, "private", "holder_split"
     if code == GRAND_TOTAL_CODE or name == GRAND_TOTAL:
         return GRAND_TOTAL, GRAND_TOTAL_CODE, "all", "grand_total"
-    if code in HOLDER_SECTOR_CODES:
-        return name, code, "all", "holder_sector"
-    if name.startswith("Of Which:"):
+    if name.startswith("Of Which:") or code in HOLDER_SECTOR_CODES or code in ISSUER_SECTOR_CODES:
+        # Sector rows go by code: 816xx U.S. holder sectors and 826xx U.S. issuer sectors share
+        # names ("Of Which: Depository Institutions"); other "Of Which:" rows are issuer types.
         holder = "all"
         if "Foreign Official" in name:
             holder = "official"
         elif "Foreign Non-Official" in name:
             holder = "private"
-        return name, code, holder, "issuer_sector"
+        kind = "holder_sector" if code in HOLDER_SECTOR_CODES else "issuer_sector"
+        return name, code, holder, kind
     if name.startswith("Memo:"):
         return name, code, "all", "memo"
     if name.startswith("Total ") or name == "All Countries":

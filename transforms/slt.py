@@ -11,6 +11,8 @@ import io
 import polars as pl
 
 from transforms.common import (
+    HOLDER_SECTOR_CODES,
+    ISSUER_SECTOR_CODES,
     Line,
     ParseError,
     amounts_from_text,
@@ -153,6 +155,8 @@ def parse_slt(text: str, source: str, file_name: str) -> pl.DataFrame:
 def _tidy(raw: pl.DataFrame, source: str, value_columns: list[str], file_name: str) -> pl.DataFrame:
     numbers = amounts_from_text(raw, value_columns, file_name)
     _check_keys(numbers, file_name)
+    if source == "slt_table4":
+        numbers = _sector_columns_not_applicable(numbers, file_name)
     mapping = pl.DataFrame(
         [
             (column, security, measure, dataset_of(measure))
@@ -177,6 +181,36 @@ def _tidy(raw: pl.DataFrame, source: str, value_columns: list[str], file_name: s
         .join(mapping, on="column", how="left")
     )
     return finish(classify_frame(long)).sort("line_number", maintain_order=True)
+
+
+# Table 4's sector rows fill one side only: U.S.-issuer sectors (826xx) the U.S. securities
+# (for_lt_*), U.S.-holder sectors (816xx) the foreign securities (us_lt_*). The other side
+# prints 0 or n.a.; it is no flow at all, so it is stored as NULL, not as a zero flow.
+T4_NOT_APPLICABLE = (
+    (ISSUER_SECTOR_CODES, "us_lt_", "U.S.-issuer-sector (826xx)"),
+    (HOLDER_SECTOR_CODES, "for_lt_", "U.S.-holder-sector (816xx)"),
+)
+
+
+def _sector_columns_not_applicable(frame: pl.DataFrame, file_name: str) -> pl.DataFrame:
+    code = pl.col("country_code").cast(pl.Int32)
+    for codes, prefix, kind in T4_NOT_APPLICABLE:
+        is_sector = code.is_between(codes.start, codes.stop - 1)
+        columns = [name for name in frame.columns if name.startswith(prefix)]
+        for name in columns:
+            filled = frame.filter(is_sector & (pl.col(name) != 0))
+            if filled.height:
+                row = filled.row(0, named=True)
+                raise ParseError(
+                    file_name,
+                    row["line_number"],
+                    f"a {kind} row holds {row[name]:g} in {name!r}, a column that does not "
+                    "apply to it (expected 0 or n.a.)",
+                )
+        frame = frame.with_columns(
+            pl.when(is_sector).then(None).otherwise(pl.col(name)).alias(name) for name in columns
+        )
+    return frame
 
 
 def _check_keys(frame: pl.DataFrame, file_name: str) -> None:
