@@ -10,7 +10,7 @@ mid-row) loses it or part of it:
   TIC Form BL2;
 - mfhhis01.txt closes, after its oldest year, with a footnote for every marker (``6/``) the
   table uses, the last footnote ending its sentence;
-- s1_globl.txt ends with the Grand Total's rows, down to the oldest month of the file;
+- s1_globl.txt ends with the Grand Total's rows, down to its oldest month, January 1977;
 - npr_history.txt ends with its oldest month, January 1978.
 
 Standard library only: the fetcher runs these on every downloaded body, before it archives it.
@@ -26,11 +26,14 @@ SLT_KEY_COLUMNS = ["country", "country_code", "date"]
 COLUMN_DEFINITIONS = "column definitions:"
 PURCHASE_AND_SALE_NOTE = "purchase and sale note:"
 MFH_CLOSING_NOTE = "form bl2"  # the last note of Table 5 and mfh.txt names TIC Form BL2
+FORM_S_FIRST_MONTH = "1977-01"  # every Form S series starts here (s1_globl.txt)
 NPR_FIRST_MONTH = "1978-Jan"  # the press-release history starts here (../shared/tic README)
 
 _FOOTNOTE_MARKER = re.compile(r"(?<![\d/])(\d{1,2})/(?![\d/])")
 _FOOTNOTE_START = re.compile(r'^\s*"?\s*(\d{1,2})/\s')
-_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
+# The month cell of a Form S data row (name, code, month, [1] .. [12]); no other cell of the
+# file looks like YYYY-MM.
+_FORM_S_MONTH = re.compile(r"\t *(\d{4}-\d\d) *\t")
 
 
 @dataclass(frozen=True)
@@ -193,25 +196,15 @@ def _history_rule(lines: list[str]) -> Cut | None:
 
 
 def _form_s_rule(lines: list[str]) -> Cut | None:
-    oldest: str | None = None
-    last: tuple[int, str, str] | None = None
-    for number, line in enumerate(lines, start=1):
-        cells = line.split("\t", 3)
-        if len(cells) < 3:
-            continue
-        month = cells[2].strip()
-        if not _YEAR_MONTH.match(month):
-            continue
-        oldest = month if oldest is None else min(oldest, month)
-        last = (number, cells[0].strip().strip('"').strip(), month)
-    if last is None or oldest is None:
+    last = next((line for line in reversed(lines) if _FORM_S_MONTH.search(line)), None)
+    if last is None:
         return None
-    number, label, month = last
+    label, _, month = (cell.strip().strip('"').strip() for cell in last.split("\t", 3)[:3])
     end = _last_filled(lines)
     if label != "Grand Total":
         return Cut(end, "the Grand Total rows that end the file")
-    if month != oldest:
-        return Cut(end, f"the Grand Total's rows down to {oldest}, the file's oldest month")
+    if month != FORM_S_FIRST_MONTH:
+        return Cut(end, f"the Grand Total's rows down to {FORM_S_FIRST_MONTH}, the oldest month")
     return None
 
 
