@@ -445,8 +445,8 @@ def _check_body(body: bytes, url: str, name: str) -> None:
         # A body cut short in transfer (a Content-Length smaller than the file, at a line end or
         # mid-row) lacks the closing block every TIC file has; retried like any broken transfer.
         raise _TransientError(
-            f"the body looks cut off after {len(body):,} bytes: line {cut.line_number} ends it, "
-            f"without {cut.missing}"
+            f"the body ends at line {cut.line_number} after {len(body):,} bytes, without "
+            f"{cut.missing}: it looks cut off"
         )
 
 
