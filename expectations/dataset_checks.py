@@ -45,7 +45,7 @@ def periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
     if months.height == 0:
         expected = pl.DataFrame({"month": []}, schema={"month": pl.Int32})
     else:
-        low, high = months["month"].min(), months["month"].max()
+        low, high = months.select(pl.min("month"), pl.max("month").alias("high")).row(0)
         expected = pl.DataFrame({"month": pl.int_range(low, high + 1, eager=True).cast(pl.Int32)})
     missing = (
         expected.join(months, on="month", how="anti")

@@ -66,7 +66,10 @@ def latest_possible_period(release_date: date) -> date:
 def build_suite(source: str, *, release_date: date) -> gx.ExpectationSuite:
     """The expectation suite for one parsed source (``slt_table1``, ``mfhhis01``, ...)."""
     import great_expectations as gx
-    import great_expectations.expectations as gxe
+    import great_expectations.expectations as gx_expectations
+
+    # GX does not re-export its expectation classes for type checkers.
+    gxe: Any = gx_expectations
 
     def named(kind: type, check_name: str, severity: str = ERROR, **kwargs: Any) -> Any:
         return kind(**kwargs, meta={"check_name": check_name, "severity": severity})

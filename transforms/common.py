@@ -196,7 +196,8 @@ def amounts_from_text(frame: pl.DataFrame, columns: list[str], file_name: str) -
         for name in columns
     }
     text = frame.with_columns(**cleaned)
-    missing = pl.lit([*sorted(NOT_AVAILABLE), ""])
+    missing_cells = [*sorted(NOT_AVAILABLE), ""]
+    missing = pl.lit(missing_cells)
     numbers = text.with_columns(
         pl.when(pl.col(name).is_null() | pl.col(name).str.to_lowercase().is_in(missing))
         .then(None)
@@ -209,7 +210,7 @@ def amounts_from_text(frame: pl.DataFrame, columns: list[str], file_name: str) -
         bad = numbers.filter(
             pl.col(name).is_null()
             & ~text[name].is_null()
-            & ~text[name].str.to_lowercase().is_in(missing)
+            & ~text[name].str.to_lowercase().is_in(missing_cells)
         )
         if bad.height:
             row = bad.row(0, named=True)
