@@ -14,6 +14,7 @@ mid-row) loses it or part of it:
 - npr_history.txt ends with its oldest month, January 1978.
 
 Standard library only: the fetcher runs these on every downloaded body, before it archives it.
+A file whose table header is missing or changed is left to its parser, which names the change.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-SLT_KEY_COLUMNS = ["country", "country_code", "date"]
+from transforms.slt_layout import KEY_COLUMNS, SLT_COLUMNS
+
+SLT_KEY_COLUMNS = list(KEY_COLUMNS)
 COLUMN_DEFINITIONS = "column definitions:"
 PURCHASE_AND_SALE_NOTE = "purchase and sale note:"
 MFH_CLOSING_NOTE = "form bl2"  # the last note of Table 5 and mfh.txt names TIC Form BL2
@@ -114,14 +117,16 @@ def _last_paragraph(lines: list[str], start: int) -> list[str]:
 # -- SLT Tables 1 to 4 -----------------------------------------------------------------------
 
 
-def _slt_rule(*, purchase_and_sale_note: bool) -> Callable[[list[str]], Cut | None]:
+def _slt_rule(source: str) -> Callable[[list[str]], Cut | None]:
+    expected = [*KEY_COLUMNS, *SLT_COLUMNS[source]]
+    purchase_and_sale_note = source == "slt_table4"
+
     def rule(lines: list[str]) -> Cut | None:
         header = next(
             (i for i, line in enumerate(lines) if _cells(line)[:3] == SLT_KEY_COLUMNS), None
         )
-        if header is None:
-            return None
-        columns = _cells(lines[header])[3:]
+        if header is None or _cells(lines[header]) != expected:
+            return None  # no header, or a changed one: the parser says which
         end = _last_filled(lines)
         labels = [_label(line) for line in lines[header + 1 :]]
         if COLUMN_DEFINITIONS not in labels:
@@ -130,7 +135,7 @@ def _slt_rule(*, purchase_and_sale_note: bool) -> Callable[[list[str]], Cut | No
         if purchase_and_sale_note and PURCHASE_AND_SALE_NOTE not in labels[: definitions - header]:
             return Cut(end, "the 'Purchase and sale note:' block before the column definitions")
         defined = {line.split(":", 1)[0].strip() for line in lines[definitions + 1 :]}
-        missing = [column for column in columns if column not in defined]
+        missing = [column for column in expected[3:] if column not in defined]
         if missing:
             return Cut(end, f"the column definition of {missing[0]!r} that closes the table")
         return None
@@ -220,10 +225,10 @@ def _npr_rule(lines: list[str]) -> Cut | None:
 
 
 RULES: dict[str, Callable[[list[str]], Cut | None]] = {
-    "slt_table1.txt": _slt_rule(purchase_and_sale_note=False),
-    "slt_table2.txt": _slt_rule(purchase_and_sale_note=False),
-    "slt_table3.txt": _slt_rule(purchase_and_sale_note=False),
-    "slt_table4.txt": _slt_rule(purchase_and_sale_note=True),
+    "slt_table1.txt": _slt_rule("slt_table1"),
+    "slt_table2.txt": _slt_rule("slt_table2"),
+    "slt_table3.txt": _slt_rule("slt_table3"),
+    "slt_table4.txt": _slt_rule("slt_table4"),
     "slt_table5.txt": _mfh_notes_rule,
     "mfh.txt": _mfh_notes_rule,
     "mfhhis01.txt": _history_rule,
