@@ -1,8 +1,7 @@
-"""Helpers every check module shares: month arithmetic and turning failing rows into results."""
+"""Helpers every check module shares: turning failing rows into results."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import polars as pl
@@ -24,21 +23,6 @@ EXAMPLE_COLUMNS = (
 
 def file_name_of(source: str) -> str:
     return FILE_NAME_BY_SOURCE.get(source, f"{source}.txt")
-
-
-def month_index(value: date) -> int:
-    return value.year * 12 + value.month - 1
-
-
-def add_months(value: date, months: int) -> date:
-    index = month_index(value) + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_index_expr(column: str = "period") -> pl.Expr:
-    return (
-        pl.col(column).dt.year().cast(pl.Int32) * 12 + pl.col(column).dt.month().cast(pl.Int32) - 1
-    )
 
 
 def is_usable(frame: pl.DataFrame) -> bool:

@@ -17,7 +17,12 @@ from expectations.settings import (
     HOLDINGS_CHANGE_RELATIVE_TOLERANCE,
     HOLDINGS_CHANGE_SERIES,
     MFH_ROUNDING_PER_FIGURE_MILLIONS,
+    REGIONS_OF_ALL_COUNTRIES,
+    SECURITY_TYPE_TOTALS,
+    SECURITY_TYPES_EXEMPT_ROW_KINDS,
     SLT_ROUNDING_MILLIONS,
+    SOURCES_WITH_ALL_COUNTRIES_PLUS_IROS,
+    SOURCES_WITH_REGIONS_SUMMING,
     SOURCES_WITHOUT_COUNTRY_CODES,
     TABLE5_VS_TABLE3_MILLIONS,
 )
@@ -43,6 +48,9 @@ def cross_table_checks(frames: dict[str, pl.DataFrame], incoming: set[str]) -> l
         official_bills_plus_bonds_notes_equal_official,
         countries_plus_all_other_equal_grand_total,
         holdings_change_explained_by_flows,
+        security_types_sum_to_total,
+        grand_total_equals_all_countries_plus_iros,
+        regions_sum_to_all_countries,
     ]
     results = [
         result
@@ -52,6 +60,12 @@ def cross_table_checks(frames: dict[str, pl.DataFrame], incoming: set[str]) -> l
     ]
     if {"slt_table5", "slt_table3"} & incoming and {"slt_table5", "slt_table3"} <= frames.keys():
         results.append(table5_matches_table3(frames["slt_table5"], frames["slt_table3"], incoming))
+    if "slt_table4" in incoming:
+        results += [
+            table4_gross_matches_net(frames["slt_table4"], source, frames[source])
+            for source in ("slt_table1", "slt_table2")
+            if source in frames
+        ]
     return results
 
 
@@ -326,5 +340,103 @@ def table5_matches_table3(
         checked_rows=compared.height,
         failures=failures,
         file_name=file_name_of(source),
+        columns=IDENTITY_COLUMNS,
+    )
+
+
+def security_types_sum_to_total(source: str, frame: pl.DataFrame) -> CheckResult | None:
+    """Every row's total long-term securities = the sum of its security types, each measure
+    (Table 1: Treasury + agency + corporate bonds + equity; Table 2: government bonds +
+    corporate bonds + equity; Table 4 both sides). Rows where a type is n.a. are left out."""
+    totals = SECURITY_TYPE_TOTALS.get(source)
+    if totals is None:
+        return None
+    rows = frame.filter(~pl.col("row_kind").is_in(SECURITY_TYPES_EXEMPT_ROW_KINDS.get(source, ())))
+    keys = ["period", "country", "country_code", "holder", "row_kind", "measure"]
+    security = pl.col("security")
+    compared = pl.concat(
+        [
+            _whole_and_parts(
+                rows.filter(security == total),
+                {part: rows.filter(security == part) for part in parts},
+                keys,
+                nulls_equal=True,  # aggregate rows have no country code
+            ).select(*IDENTITY_COLUMNS)
+            for total, parts in totals.items()
+        ]
+    )
+    return _identity_result(source, "security_types_sum_to_total", compared, SLT_ROUNDING_MILLIONS)
+
+
+def _aggregate(frame: pl.DataFrame, country: str) -> pl.DataFrame:
+    return frame.filter(pl.col("country") == country, pl.col("holder") == "all")
+
+
+def grand_total_equals_all_countries_plus_iros(
+    source: str, frame: pl.DataFrame
+) -> CheckResult | None:
+    """Grand Total = All Countries + Total IROs (international and regional organisations),
+    for every period, security and measure."""
+    if source not in SOURCES_WITH_ALL_COUNTRIES_PLUS_IROS:
+        return None
+    keys = ["period", "security", "measure"]
+    compared = _whole_and_parts(
+        _aggregate(frame, GRAND_TOTAL),
+        {
+            "all_countries": _aggregate(frame, "All Countries"),
+            "iros": _aggregate(frame, "Total IROs"),
+        },
+        keys,
+    )
+    return _identity_result(
+        source, "grand_total_equals_all_countries_plus_iros", compared, SLT_ROUNDING_MILLIONS
+    )
+
+
+def regions_sum_to_all_countries(source: str, frame: pl.DataFrame) -> CheckResult | None:
+    """All Countries = Total Europe + Canada + Total Latin America + Total Caribbean + Total
+    Asia + Total Africa + Total Other, for every period, security and measure."""
+    if source not in SOURCES_WITH_REGIONS_SUMMING:
+        return None
+    keys = ["period", "security", "measure"]
+    compared = _whole_and_parts(
+        _aggregate(frame, "All Countries"),
+        {region: _aggregate(frame, region) for region in REGIONS_OF_ALL_COUNTRIES},
+        keys,
+    )
+    tolerance = len(REGIONS_OF_ALL_COUNTRIES) * SLT_ROUNDING_MILLIONS / 2  # one per figure
+    return _identity_result(source, "regions_sum_to_all_countries", compared, tolerance)
+
+
+def table4_gross_matches_net(table4: pl.DataFrame, source: str, other: pl.DataFrame) -> CheckResult:
+    """Table 4 gross purchases - gross sales = Table 1 (U.S. securities) or Table 2 (foreign
+    securities) net purchases, for every row both files carry. A warning: measured only across
+    vintages (the Table 4 excerpt against the 2026-07-14 Table 1: at most 1 million apart;
+    against the older 2026-06-18 Table 2: up to 21, the later revisions)."""
+    keys = ["period", "country", "country_code", "security", "holder"]
+    measure = pl.col("measure")
+    sales = table4.filter(measure == "gross_sales").select(*keys, sales="usd_millions")
+    net = other.filter(measure == "net_purchases").select(
+        *keys, expected_usd_millions="usd_millions"
+    )
+    compared = (
+        table4.filter(measure == "gross_purchases")
+        .join(sales, on=keys, nulls_equal=True)
+        .join(net, on=keys, nulls_equal=True)
+        .with_columns(
+            usd_millions=pl.col("usd_millions") - pl.col("sales"), measure=pl.lit("net_purchases")
+        )
+        .drop_nulls(["usd_millions", "expected_usd_millions"])
+    )
+    failures = compared.filter(
+        (pl.col("usd_millions") - pl.col("expected_usd_millions")).abs() > SLT_ROUNDING_MILLIONS
+    ).sort("line_number")
+    return result_from_failures(
+        SUITE,
+        f"table4_gross_matches_{source}_net",
+        checked_rows=compared.height,
+        failures=failures,
+        file_name=file_name_of("slt_table4"),
+        severity=WARNING,
         columns=IDENTITY_COLUMNS,
     )

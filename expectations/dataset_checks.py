@@ -11,7 +11,6 @@ import polars as pl
 from expectations.common import (
     EXAMPLE_COLUMNS,
     file_name_of,
-    month_index_expr,
     result_from_failures,
 )
 from expectations.results import WARNING, CheckResult
@@ -23,6 +22,7 @@ from expectations.settings import (
     OUTLIER_WINDOW_MONTHS,
     SOURCES_WITH_GAPLESS_SERIES,
 )
+from transforms.common import month_from_index_expr, month_index_expr
 
 SERIES_COLUMNS = [name for name in KEY_COLUMNS if name != "period"]
 
@@ -45,12 +45,12 @@ def periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
     if months.height == 0:
         expected = pl.DataFrame({"month": []}, schema={"month": pl.Int32})
     else:
-        low, high = months["month"].min(), months["month"].max()
+        low, high = months.select(pl.min("month"), pl.max("month").alias("high")).row(0)
         expected = pl.DataFrame({"month": pl.int_range(low, high + 1, eager=True).cast(pl.Int32)})
     missing = (
         expected.join(months, on="month", how="anti")
         .sort("month")
-        .select(period=pl.date(pl.col("month") // 12, pl.col("month") % 12 + 1, 1))
+        .select(period=month_from_index_expr("month"))
         .with_columns(detail=pl.format("{} is missing", pl.col("period").dt.strftime("%Y-%m")))
     )
     return result_from_failures(

@@ -23,7 +23,7 @@ from expectations.settings import (
     SOURCES_WITHOUT_COUNTRY_CODES,
     TIC_DATA_START,
 )
-from transforms.common import GRAND_TOTAL, PARSED_SCHEMA
+from transforms.common import GRAND_TOTAL, PARSED_SCHEMA, add_months
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -60,18 +60,16 @@ def key_columns_not_null(source: str) -> list[str]:
 
 def latest_possible_period(release_date: date) -> date:
     """A release cannot hold data for its own month or later."""
-    year, month = (
-        (release_date.year, release_date.month - 1)
-        if release_date.month > 1
-        else (release_date.year - 1, 12)
-    )
-    return date(year, month, 1)
+    return add_months(release_date, -1)
 
 
 def build_suite(source: str, *, release_date: date) -> gx.ExpectationSuite:
     """The expectation suite for one parsed source (``slt_table1``, ``mfhhis01``, ...)."""
     import great_expectations as gx
-    import great_expectations.expectations as gxe
+    import great_expectations.expectations as gx_expectations
+
+    # GX does not re-export its expectation classes for type checkers.
+    gxe: Any = gx_expectations
 
     def named(kind: type, check_name: str, severity: str = ERROR, **kwargs: Any) -> Any:
         return kind(**kwargs, meta={"check_name": check_name, "severity": severity})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -39,11 +40,17 @@ ROW_KINDS = (
     "all_other",  # MFH residual of countries not listed
     "regional_total",  # Total Europe, All Countries, Total IROs, ...
     "memo",  # Memo: Euro Area, Memo: European Union
-    "issuer_sector",  # "Of Which: <U.S. issuer sector>" rows of Table 1
+    "issuer_sector",  # "Of Which: <U.S. issuer sector>" rows (codes 826xx and the like)
+    "holder_sector",  # "Of Which: <U.S. holder sector>" rows (codes 816xx) of Tables 2 and 4
     "country_group",  # MFH groups such as Oil Exporters, Carib Bnkng Ctrs
     "series_break_comparison",  # MFH history column "shown for comparison only"
     "summary_line",  # npr_history press-release lines
 )
+
+# TIC codes of the "Of Which:" sector rows: 816xx U.S. holder sectors (Depository Institutions
+# holding foreign securities), 826xx U.S. issuer sectors. The names repeat across the two.
+HOLDER_SECTOR_CODES = range(81600, 81700)
+ISSUER_SECTOR_CODES = range(82600, 82700)
 
 NOT_AVAILABLE = frozenset({"n.a.", "n.a", "na", "-", "--", "..."})
 _FOOTNOTE = re.compile(r"\s+\d+/\s*$")  # "United Kingdom 2/" -> "United Kingdom"
@@ -74,6 +81,37 @@ class Line:
 
     def cells(self, sep: str = "\t") -> list[str]:
         return [cell.strip() for cell in self.text.split(sep)]
+
+
+def trimmed(cells: list[str]) -> list[str]:
+    """Cells without the trailing empty ones that tab-padded lines carry."""
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
+
+
+def month_index(value: date) -> int:
+    """Months since year 0: consecutive months differ by one."""
+    return value.year * 12 + value.month - 1
+
+
+def add_months(value: date, months: int) -> date:
+    """The first day of the month ``months`` after (or before, if negative) ``value``'s month."""
+    index = month_index(value) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_index_expr(column: str = "period") -> pl.Expr:
+    """month_index of a date column, vectorised."""
+    return (
+        pl.col(column).dt.year().cast(pl.Int32) * 12 + pl.col(column).dt.month().cast(pl.Int32) - 1
+    )
+
+
+def month_from_index_expr(column: str) -> pl.Expr:
+    """The first day of the month a month_index column names."""
+    return pl.date(pl.col(column) // 12, pl.col(column) % 12 + 1, 1)
 
 
 def iter_lines(text: str) -> Iterator[Line]:
@@ -119,13 +157,16 @@ def classify_row(name: str, code: int | None) -> tuple[str, int | None, str, str
         return GRAND_TOTAL, GRAND_TOTAL_CODE, "private", "holder_split"
     if code == GRAND_TOTAL_CODE or name == GRAND_TOTAL:
         return GRAND_TOTAL, GRAND_TOTAL_CODE, "all", "grand_total"
-    if name.startswith("Of Which:"):
+    if name.startswith("Of Which:") or code in HOLDER_SECTOR_CODES or code in ISSUER_SECTOR_CODES:
+        # Sector rows go by code: 816xx U.S. holder sectors and 826xx U.S. issuer sectors share
+        # names ("Of Which: Depository Institutions"); other "Of Which:" rows are issuer types.
         holder = "all"
         if "Foreign Official" in name:
             holder = "official"
         elif "Foreign Non-Official" in name:
             holder = "private"
-        return name, code, holder, "issuer_sector"
+        kind = "holder_sector" if code in HOLDER_SECTOR_CODES else "issuer_sector"
+        return name, code, holder, kind
     if name.startswith("Memo:"):
         return name, code, "all", "memo"
     if name.startswith("Total ") or name == "All Countries":
@@ -155,7 +196,8 @@ def amounts_from_text(frame: pl.DataFrame, columns: list[str], file_name: str) -
         for name in columns
     }
     text = frame.with_columns(**cleaned)
-    missing = pl.lit([*sorted(NOT_AVAILABLE), ""])
+    missing_cells = [*sorted(NOT_AVAILABLE), ""]
+    missing = pl.lit(missing_cells)
     numbers = text.with_columns(
         pl.when(pl.col(name).is_null() | pl.col(name).str.to_lowercase().is_in(missing))
         .then(None)
@@ -168,7 +210,7 @@ def amounts_from_text(frame: pl.DataFrame, columns: list[str], file_name: str) -
         bad = numbers.filter(
             pl.col(name).is_null()
             & ~text[name].is_null()
-            & ~text[name].str.to_lowercase().is_in(missing)
+            & ~text[name].str.to_lowercase().is_in(missing_cells)
         )
         if bad.height:
             row = bad.row(0, named=True)

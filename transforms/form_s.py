@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.common import Line, ParseError, amounts_from_text, classify_frame, finish
+from transforms.common import (
+    Line,
+    ParseError,
+    amounts_from_text,
+    classify_frame,
+    finish,
+    trimmed,
+)
 
 SOURCE = "s1_globl"
 LABEL_COLUMNS = ("label", "label_code", "month")
@@ -58,9 +65,7 @@ def _header_end(texts: list[str], file_name: str) -> int:
     """Number of the last header line: the dashes row under the signature, else the signature."""
     lines = (Line(number, text) for number, text in enumerate(texts, start=1))
     for line in lines:
-        cells = line.cells()
-        while cells and not cells[-1]:
-            cells.pop()
+        cells = trimmed(line.cells())
         if tuple(cell.lower() for cell in cells) != HEADER_SIGNATURE:
             continue
         for after in lines:

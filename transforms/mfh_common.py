@@ -18,6 +18,7 @@ from transforms.common import (
     GRAND_TOTAL_CODE,
     Line,
     ParseError,
+    add_months,
     billions_to_millions,
     classify_row,
     clean_country_name,
@@ -25,6 +26,7 @@ from transforms.common import (
     iter_lines,
     parse_amount,
     to_frame,
+    trimmed,
 )
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -73,10 +75,6 @@ def mfh_holder(label: str) -> Holder:
     return Holder(country, code, holder, "treasury", row_kind)
 
 
-def previous_month(period: date) -> date:
-    return date(period.year - (period.month == 1), (period.month - 2) % 12 + 1, 1)
-
-
 def month_columns(
     periods: list[date], file_name: str, line_number: int, *, series_breaks: bool = False
 ) -> list[MonthColumn]:
@@ -87,7 +85,7 @@ def month_columns(
     columns = [MonthColumn(periods[0])]
     for position, period in enumerate(periods[1:], start=2):
         last = columns[-1]
-        expected = previous_month(last.period)
+        expected = add_months(last.period, -1)
         if series_breaks and period == last.period and not last.comparison:
             columns.append(MonthColumn(period, comparison=True))
         elif period == expected:
@@ -121,14 +119,6 @@ def month_names(cells: list[str]) -> list[str] | None:
     """The month names of a month-name row (``Dec Nov ... Jan``), None for any other row."""
     filled = trimmed(cells)
     return filled if filled and all(cell in MONTHS for cell in filled) else None
-
-
-def trimmed(cells: list[str]) -> list[str]:
-    """Cells without the trailing empty ones that tab-padded lines carry."""
-    end = len(cells)
-    while end and not cells[end - 1]:
-        end -= 1
-    return cells[:end]
 
 
 def is_number(cell: str) -> bool:

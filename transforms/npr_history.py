@@ -22,6 +22,7 @@ from transforms.common import (
     amounts_from_text,
     finish,
     iter_lines,
+    trimmed,
 )
 
 SOURCE = "npr_history"
@@ -122,16 +123,10 @@ def _cells(line: Line) -> list[str]:
     return [cell.strip().strip('"').strip() for cell in line.cells()]
 
 
-def _without_trailing_empties(cells: list[str]) -> list[str]:
-    while cells and not cells[-1]:
-        cells = cells[:-1]
-    return cells
-
-
 def _find_number_row(lines: Iterator[Line], file_name: str) -> Line:
     """Consume title lines up to the ``1 .. 32`` row: an optional label cell, then 1 to 32."""
     for line in lines:
-        cells = _without_trailing_empties(_cells(line))
+        cells = trimmed(_cells(line))
         numbers = cells[1:] if cells and not cells[0].isdigit() else cells
         if numbers == COLUMN_NUMBERS:
             return line

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from transforms.common import ParseError, decode_text
-from transforms.sniff import ends_with_line_break, looks_like_html
+from transforms.complete import NEXT_STEP, find_cut
+from transforms.sniff import looks_like_html
 
 
 @dataclass(frozen=True)
@@ -26,20 +27,16 @@ class FileFamily:
                 "this is an HTML page, not the Treasury's text file",
                 "An error or maintenance page was saved in its place; fetch the file again.",
             )
-        if data and not ends_with_line_break(data):
-            # Every Treasury text file ends with a line break: without one the file was cut short,
-            # and the last number may be cut too (12345 read as 123).
-            last_line = data.count(b"\n") + 1
-            raise ParseError(
-                self.file_name,
-                last_line,
-                "the file ends in the middle of this line: it looks cut off",
-                "Fetch the file again; the copy is incomplete.",
-            )
+        text = decode_text(data)
+        cut = find_cut(self.file_name, text)
+        if cut is not None:
+            # Decided from the file's closing block, never from its last bytes: real copies may
+            # lack the final line break, and a cut at a line end keeps one.
+            raise ParseError(self.file_name, cut.line_number, cut.reason(), NEXT_STEP)
         module_name, function_name = self.parser.split(":")
         module = __import__(f"transforms.{module_name}", fromlist=[function_name])
         parse: Callable[[str, str], pl.DataFrame] = getattr(module, function_name)
-        return parse(decode_text(data), self.file_name)
+        return parse(text, self.file_name)
 
 
 FILE_FAMILIES: tuple[FileFamily, ...] = (

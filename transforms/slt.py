@@ -11,6 +11,8 @@ import io
 import polars as pl
 
 from transforms.common import (
+    HOLDER_SECTOR_CODES,
+    ISSUER_SECTOR_CODES,
     Line,
     ParseError,
     amounts_from_text,
@@ -19,77 +21,16 @@ from transforms.common import (
     finish,
     is_blank,
     iter_lines,
+    trimmed,
 )
-
-KEY_COLUMNS = ("country", "country_code", "date")
-
-_POS, _NET, _VAL = "holdings", "net_purchases", "valuation_change"
-
-
-def _three(prefix: str, security: str) -> dict[str, tuple[str, str]]:
-    return {
-        f"{prefix}_pos": (security, _POS),
-        f"{prefix}_net": (security, _NET),
-        f"{prefix}_valchg": (security, _VAL),
-    }
-
-
-# machine column -> (security, measure), per file, in the file's column order.
-SLT_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
-    "slt_table1": _three("for_lt_total", "us_long_term")
-    | _three("for_lt_treas", "treasury_long_term")
-    | _three("for_lt_agcy", "agency")
-    | _three("for_lt_corp", "corporate_bonds")
-    | _three("for_lt_eqty", "equity"),
-    "slt_table2": _three("us_lt_total", "foreign_long_term")
-    | _three("us_lt_govt_bond", "foreign_government_bonds")
-    | _three("us_lt_corp_bond", "foreign_corporate_bonds")
-    | _three("us_lt_eqty", "foreign_equity"),
-    "slt_table3": {
-        "for_treas_pos": ("treasury", _POS),
-        "for_treas_net": ("treasury", _NET),
-        "for_lt_treas_pos": ("treasury_long_term", _POS),
-        "for_lt_treas_net": ("treasury_long_term", _NET),
-        "for_lt_treas_valchg": ("treasury_long_term", _VAL),
-        "for_st_treas_pos": ("treasury_short_term", _POS),
-        "for_st_treas_net": ("treasury_short_term", _NET),
-    },
-}
-
-_T4_FOREIGNERS = {
-    "total": "us_long_term",
-    "treas": "treasury_long_term",
-    "agcy": "agency",
-    "corp": "corporate_bonds",
-    "eqty": "equity",
-}
-_T4_US = {
-    "total": "foreign_long_term",
-    "govt_bond": "foreign_government_bonds",
-    "corp_bond": "foreign_corporate_bonds",
-    "eqty": "foreign_equity",
-}
-# U.S. sales to foreigners are the foreigners' gross purchases, and the reverse.
-SLT_COLUMNS["slt_table4"] = (
-    {f"for_lt_{k}_sale": (s, "gross_purchases") for k, s in _T4_FOREIGNERS.items()}
-    | {f"us_lt_{k}_sale": (s, "gross_sales") for k, s in _T4_US.items()}
-    | {f"for_lt_{k}_pur": (s, "gross_sales") for k, s in _T4_FOREIGNERS.items()}
-    | {f"us_lt_{k}_pur": (s, "gross_purchases") for k, s in _T4_US.items()}
-)
-
-
-def _trimmed_cells(line: Line) -> list[str]:
-    cells = line.cells()
-    while cells and cells[-1] == "":
-        cells.pop()
-    return cells
+from transforms.slt_layout import KEY_COLUMNS, SLT_COLUMNS
 
 
 def _find_header(lines: list[Line], source: str, file_name: str) -> int:
     """Index of the machine-name row; its columns must match SLT_COLUMNS[source] exactly."""
     expected = [*KEY_COLUMNS, *SLT_COLUMNS[source]]
     for index, line in enumerate(lines):
-        cells = _trimmed_cells(line)
+        cells = trimmed(line.cells())
         if cells[:3] != list(KEY_COLUMNS):
             continue
         if cells != expected:
@@ -133,17 +74,6 @@ def parse_slt(text: str, source: str, file_name: str) -> pl.DataFrame:
     block = _data_block(lines, header + 1)
     if not block:
         raise ParseError(file_name, lines[header].number + 1, "no data rows after the header")
-    last = block[-1].number
-    if not any(line.number > last and not is_blank(line) for line in lines):
-        # Every SLT table closes with notes and column definitions; a file cut at a line end
-        # inside the data would otherwise load as complete on a first load.
-        raise ParseError(
-            file_name,
-            last,
-            "the file ends with this data row, without the notes and definitions that close "
-            "every SLT table: it looks cut off",
-            "Fetch the file again; the copy is incomplete.",
-        )
     value_columns = list(SLT_COLUMNS[source])
     names = [*KEY_COLUMNS, *value_columns]
     for line in block:
@@ -170,6 +100,8 @@ def parse_slt(text: str, source: str, file_name: str) -> pl.DataFrame:
 def _tidy(raw: pl.DataFrame, source: str, value_columns: list[str], file_name: str) -> pl.DataFrame:
     numbers = amounts_from_text(raw, value_columns, file_name)
     _check_keys(numbers, file_name)
+    if source == "slt_table4":
+        numbers = _sector_columns_not_applicable(numbers, file_name)
     mapping = pl.DataFrame(
         [
             (column, security, measure, dataset_of(measure))
@@ -194,6 +126,36 @@ def _tidy(raw: pl.DataFrame, source: str, value_columns: list[str], file_name: s
         .join(mapping, on="column", how="left")
     )
     return finish(classify_frame(long)).sort("line_number", maintain_order=True)
+
+
+# Table 4's sector rows fill one side only: U.S.-issuer sectors (826xx) the U.S. securities
+# (for_lt_*), U.S.-holder sectors (816xx) the foreign securities (us_lt_*). The other side
+# prints 0 or n.a.; it is no flow at all, so it is stored as NULL, not as a zero flow.
+T4_NOT_APPLICABLE = (
+    (ISSUER_SECTOR_CODES, "us_lt_", "U.S.-issuer-sector (826xx)"),
+    (HOLDER_SECTOR_CODES, "for_lt_", "U.S.-holder-sector (816xx)"),
+)
+
+
+def _sector_columns_not_applicable(frame: pl.DataFrame, file_name: str) -> pl.DataFrame:
+    code = pl.col("country_code").cast(pl.Int32)
+    for codes, prefix, kind in T4_NOT_APPLICABLE:
+        is_sector = code.is_between(codes.start, codes.stop - 1)
+        columns = [name for name in frame.columns if name.startswith(prefix)]
+        for name in columns:
+            filled = frame.filter(is_sector & (pl.col(name) != 0))
+            if filled.height:
+                row = filled.row(0, named=True)
+                raise ParseError(
+                    file_name,
+                    row["line_number"],
+                    f"a {kind} row holds {row[name]:g} in {name!r}, a column that does not "
+                    "apply to it (expected 0 or n.a.)",
+                )
+        frame = frame.with_columns(
+            pl.when(is_sector).then(None).otherwise(pl.col(name)).alias(name) for name in columns
+        )
+    return frame
 
 
 def _check_keys(frame: pl.DataFrame, file_name: str) -> None:

@@ -112,13 +112,13 @@ UNPARSEABLE: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     ),
     "truncated at a line end": (
         lambda d: cut_at_line(d, 0.5),
-        "line 4806: the file ends with this data row, without the notes and definitions that "
-        "close every SLT table: it looks cut off. Fetch the file again; the copy is incomplete.",
+        "line 4806: the file ends here, without the notes and column definitions that close "
+        "every SLT table: it looks cut off. Fetch the file again; the copy is incomplete.",
     ),
     "truncated mid-line": (
         lambda d: d[: len(d) // 2],
-        "line 4807: the file ends in the middle of this line: it looks cut off. Fetch the file "
-        "again; the copy is incomplete.",
+        "line 4807: the file ends here, without the notes and column definitions that close "
+        "every SLT table: it looks cut off. Fetch the file again; the copy is incomplete.",
     ),
     "HTML page in place of the file": (
         lambda d: HTML_PAGE,

@@ -1,25 +1,10 @@
-"""What a file is before parsing: an HTML page, or a file cut in the middle of a line."""
+"""What a file is before parsing: an HTML page saved in place of the Treasury's file."""
 
 from __future__ import annotations
 
 import pytest
 
-from transforms.sniff import ends_with_line_break, looks_like_html
-
-
-@pytest.mark.parametrize(
-    ("data", "complete"),
-    [
-        (b"a\tb\r\nc\td\r\n", True),  # CRLF, as the Treasury writes
-        (b"a\tb\nc\td\n", True),  # LF
-        (b"a\tb\rc\td\r", True),  # CR-only lines
-        (b"a\tb\r\nc\td\r", False),  # a CRLF file cut between CR and LF
-        (b"a\tb\r\nc\td", False),  # cut mid-line
-        (b"a\tb\nc\t12", False),
-    ],
-)
-def test_a_complete_last_line_ends_with_a_line_break(data: bytes, complete: bool) -> None:
-    assert ends_with_line_break(data) is complete
+from transforms.sniff import looks_like_html
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,8 @@ import requests
 import urllib3
 
 from tic.clock import utc_stamp
-from transforms.sniff import ends_with_line_break, looks_like_html
+from transforms.complete import find_cut_in_bytes
+from transforms.sniff import looks_like_html
 
 log = logging.getLogger(__name__)
 
@@ -439,11 +440,14 @@ def _check_body(body: bytes, url: str, name: str) -> None:
     if looks_like_html(body):
         what = "the server sent an HTML page instead of the file (maintenance or error page?)"
         raise FetchError(name, url, what, "open the URL in a browser; re-run when the site is back")
-    if not ends_with_line_break(body):
-        # Every TIC text file ends with a line break; a body without one was cut short, e.g. by
-        # a Content-Length smaller than the file. (A cut at a line end passes here; the gate's
-        # row counts catch it when the warehouse holds an earlier copy.)
-        raise _TransientError(f"the body ends mid-line after {len(body):,} bytes: it looks cut off")
+    cut = find_cut_in_bytes(name, body)
+    if cut is not None:
+        # A body cut short in transfer (a Content-Length smaller than the file, at a line end or
+        # mid-row) lacks the closing block every TIC file has; retried like any broken transfer.
+        raise _TransientError(
+            f"the body ends at line {cut.line_number} after {len(body):,} bytes, without "
+            f"{cut.missing}: it looks cut off"
+        )
 
 
 class _Decoder:
