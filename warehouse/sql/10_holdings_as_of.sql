@@ -9,7 +9,7 @@ with vintage as (
     join internal.source_precedence as precedence using (source)
     where
         versions.dataset = 'holdings'
-        and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+        and versions.row_kind not in ('issuer_sector', 'holder_sector', 'series_break_comparison')
         and versions.release_date <= cast(as_of_date as date)
         and (versions.superseded_by is null or versions.superseded_by > cast(as_of_date as date))
 ),

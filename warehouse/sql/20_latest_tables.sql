@@ -13,7 +13,7 @@ join internal.source_precedence as precedence using (source)
 where
     versions.superseded_by is null
     and versions.dataset in ('holdings', 'flows')
-    and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+    and versions.row_kind not in ('issuer_sector', 'holder_sector', 'series_break_comparison')
 group by all;
 
 -- Warehouses built before the latest vintage became views held it as tables.
@@ -69,5 +69,5 @@ join internal.latest_winner as winner
 where
     versions.superseded_by is null
     and versions.dataset in ('holdings', 'flows')
-    and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+    and versions.row_kind not in ('issuer_sector', 'holder_sector', 'series_break_comparison')
 order by versions.dataset, versions.security, versions.holder, versions.period;

@@ -1,4 +1,5 @@
--- Table 1 and 2 "Of Which" rows: holdings and flows by U.S. (or foreign) issuer sector.
+-- Table 1, 2 and 4 "Of Which" rows: holdings and flows by U.S. issuer sector (826xx) or by
+-- U.S. holder sector (816xx, Tables 2 and 4), as the view showed them before 816xx had a kind.
 create or replace view issuer_sectors as
 select
     period,
@@ -11,4 +12,4 @@ select
     source,
     release_date,
 from observations
-where row_kind = 'issuer_sector';
+where row_kind in ('issuer_sector', 'holder_sector');

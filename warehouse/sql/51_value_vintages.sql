@@ -17,7 +17,7 @@ with arrivals as (
     join internal.source_precedence as precedence using (source)
     where
         versions.dataset in ('holdings', 'flows')
-        and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+        and versions.row_kind not in ('issuer_sector', 'holder_sector', 'series_break_comparison')
     group by all
 )
 select
@@ -44,7 +44,7 @@ with versions as (
     join internal.source_precedence as precedence using (source)
     where
         versions.dataset in ('holdings', 'flows')
-        and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+        and versions.row_kind not in ('issuer_sector', 'holder_sector', 'series_break_comparison')
 ),
 spans as (
     select

@@ -35,5 +35,5 @@ join touched
         (case when versions.dataset = 'flows' then versions.measure end)
 where
     versions.superseded_by is null
-    and versions.row_kind not in ('issuer_sector', 'series_break_comparison')
+    and versions.row_kind not in ('issuer_sector', 'holder_sector', 'series_break_comparison')
 group by all;

@@ -36,4 +36,4 @@ join internal.latest_winner as winner
     and winner.source_rank = precedence.source_rank
 where
     versions.superseded_by is null
-    and versions.row_kind not in ('issuer_sector', 'series_break_comparison');
+    and versions.row_kind not in ('issuer_sector', 'holder_sector', 'series_break_comparison');
