@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.common import Line, ParseError
+from transforms.common import Line, ParseError, trimmed
 from transforms.mfh_common import (
     MonthColumn,
     month_columns,
     month_names,
     parse_wide_tab,
     periods_from_names,
-    trimmed,
 )
 
 SOURCE = "mfhhis01"

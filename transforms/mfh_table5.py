@@ -10,8 +10,8 @@ from datetime import date
 
 import polars as pl
 
-from transforms.common import Line, ParseError
-from transforms.mfh_common import MonthColumn, month_columns, parse_wide_tab, trimmed
+from transforms.common import Line, ParseError, trimmed
+from transforms.mfh_common import MonthColumn, month_columns, parse_wide_tab
 
 SOURCE = "slt_table5"
 _YEAR_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
