@@ -15,7 +15,7 @@ from tic.errors import ReleaseError
 from tic.failpoints import crash_point
 from tic.ops.calendar import release_for_month
 from tic.source.archive import RawArchive
-from tic.source.collect import ReleaseFile, collect
+from tic.source.collect import ReleaseFile, archive_files, collect
 from tic.source.fetch import MANUAL_RUN, RetryPolicy, is_url
 from transforms.registry import family_of
 from warehouse.load import FileLoad, LoadSummary, ValidationStatus, load_release
@@ -38,18 +38,7 @@ def fetch_release(source: str, raw: Path, policy: RetryPolicy = MANUAL_RUN) -> l
 
 def archive_release(raw: Path, files: list[ReleaseFile], release_date: date | None) -> None:
     """Keep every downloaded or read file in the raw archive (a 304 is already there)."""
-    archive = RawArchive(raw)
-    for item in files:
-        if item.status == "not_modified":
-            continue
-        archive.store(
-            item.name,
-            item.data,
-            url=item.url,
-            headers=item.headers,
-            retrieved_at=item.retrieved_at,
-            release_date=release_date.isoformat() if release_date else None,
-        )
+    archive_files(RawArchive(raw), files, release_date)
     crash_point("after_archive")
 
 
