@@ -347,6 +347,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif isinstance(fault, WrongContentLength):
             self._start(200, _file_headers(found, max(0, len(body) + fault.delta)))
             self.wfile.write(body)
+            if fault.delta < 0:
+                # Linger before closing, as a busy server does: the client's pool still thinks
+                # the connection is open, which is how a retry came to reuse it in CI.
+                self.wfile.flush()
+                time.sleep(0.2)
             self.close_connection = fault.delta < 0  # > 0: leave the client waiting
 
     def _send_gzip_bomb(self, fault: GzipBomb) -> None:

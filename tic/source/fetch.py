@@ -218,8 +218,16 @@ def fetch_file(
                 attempt, backoff_s, failure.retry_after_s, policy.max_retry_after_s
             )
             log.warning("%s: %s; retrying in %.1f s", url, failure.what, delay)
+            _drop_pooled_connections(session)
             sleep(delay)
     raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _drop_pooled_connections(session: requests.Session) -> None:
+    """Retry on a fresh connection: one that just gave a bad answer may hold stray bytes of it
+    or be closing under us, and reusing it turns a retryable cut into a disconnect."""
+    for adapter in session.adapters.values():
+        adapter.close()  # the session stays usable; the next request opens a new connection
 
 
 def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
