@@ -6,7 +6,7 @@ change is read from the warehouse's current values. Tolerances live in settings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import polars as pl
 
@@ -35,6 +35,21 @@ IDENTITY_COLUMNS = [*EXAMPLE_COLUMNS, "expected_usd_millions"]
 _HOLDER_IN_NAME = r"^Of Which: Foreign (?:Official|Non-Official) "
 
 Check = Callable[[str, pl.DataFrame], CheckResult | None]
+
+
+# The identities across files: Table 5 against Table 3, and Table 4's gross flows against the
+# net flows of Tables 1 and 2. Every other check reads its own source only.
+PARTNERS: dict[str, frozenset[str]] = {
+    "slt_table3": frozenset({"slt_table5"}),
+    "slt_table5": frozenset({"slt_table3"}),
+    "slt_table4": frozenset({"slt_table1", "slt_table2"}),
+}
+
+
+def sources_compared(incoming: Collection[str]) -> set[str]:
+    """The sources the gate reads from the warehouse for a release of ``incoming``: those, and
+    the partners their cross-table identities pair them with."""
+    return set(incoming).union(*(PARTNERS.get(source, frozenset()) for source in incoming))
 
 
 def cross_table_checks(frames: dict[str, pl.DataFrame], incoming: set[str]) -> list[CheckResult]:

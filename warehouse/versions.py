@@ -27,9 +27,13 @@ def loaded_copies(
 
 
 def current_values(
-    database: Path, release_date: date | None = None, replacing: Collection[str] = ()
+    database: Path,
+    release_date: date | None = None,
+    replacing: Collection[str] = (),
+    sources: Collection[str] | None = None,
 ) -> Mapping[str, pl.DataFrame]:
-    """The warehouse's values per source that a release will be compared with.
+    """The warehouse's values per source that a release will be compared with (``sources``
+    only, when given: a release of Table 1 need not read forty years of Form S).
 
     For the sources in ``replacing`` this is what the warehouse held before ``release_date``:
     a same-day reload replaces the earlier copy of that release (warehouse.load undoes it), so
@@ -39,14 +43,16 @@ def current_values(
         raise ValueError("current_values: replacing sources needs the release_date they replace")
     if not database.exists():
         return {}
+    wanted = None if sources is None else sorted(sources)
     con = duckdb.connect(str(database), read_only=True)
     try:
         frame = con.execute(
             "select * exclude (superseded_by) from internal.observation_versions "
-            "where case when list_contains(?, source) "
+            "where (?::varchar[] is null or list_contains(?, source)) "
+            "and case when list_contains(?, source) "
             "then release_date < ? and (superseded_by is null or superseded_by >= ?) "
             "else superseded_by is null end",
-            [sorted(replacing), release_date, release_date],
+            [wanted, wanted, sorted(replacing), release_date, release_date],
         ).pl()
     finally:
         con.close()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from expectations.cross_table import sources_compared
 from tic import failpoints
 from tic.brief import write_release_brief
 from tic.clock import utc_now
@@ -175,7 +176,9 @@ def _run_steps(source: str, settings: Settings, start: _RunStart, steps: Steps) 
     frames = steps.parse(new_files)
     calendar = load_calendar(settings.release_calendar)
     release_date = plain.resolve_release_date(start.release_date, source, frames, calendar)
-    current = current_values(paths.database, release_date, replacing=set(frames))
+    current = current_values(
+        paths.database, release_date, replacing=set(frames), sources=sources_compared(frames)
+    )
     report = steps.validate(frames, release_date, current, calendar)
     give_back_free_memory()  # the gate's pandas copies
     dated = replace(start, release_date=release_date)
