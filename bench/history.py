@@ -1,6 +1,7 @@
 """A long revision history: publish cost and analyst queries on about 2 million versions.
 
     uv run python bench/history.py [--vintages 10] [--months 36] [--repeat 10] [--shared DIR]
+                                   [--keep DIR]
 
 Builds the warehouse of the real releases (plain backfill), then grows its history with
 synthetic later vintages: each revises every current Table 1-3 value of the newest ``months``
@@ -202,6 +203,7 @@ def main() -> None:
     parser.add_argument("--publishes", type=int, default=3)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "tic")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--keep", type=Path, help="copy the published warehouse here, to query")
     args = parser.parse_args()
 
     from tic.run.release import run_backfill
@@ -230,6 +232,8 @@ def main() -> None:
         figures["publish_rows_loaded"] = publishes[0]["rows_loaded"]
         queries = run_queries(work / "publish-0" / "tic.duckdb", args.repeat)
         figures["queries"] = queries
+        if args.keep:
+            shutil.copytree(work / "publish-0", args.keep, symlinks=True, dirs_exist_ok=True)
 
     print(json.dumps(figures, indent=2))
     worst = max(q["median_ms"] for q in queries.values())

@@ -38,8 +38,21 @@ class Export:
         extra = ", year(period) as period_year" if self.partition == "period_year" else ""
         return f"select {self.columns}{extra} from {self.relation} where {where}"
 
-    def key(self) -> str:
-        return "year(period)" if self.partition == "period_year" else "release_date"
+    def where(self, keys: Collection[int | date]) -> str:
+        """The rows of the partitions ``keys``. Years as date ranges, not ``year(period)``: a
+        range on period passes through the views' windows down to the versions' scan
+        (flows_first_release: 16 ms for a year instead of 330)."""
+        if self.partition == "period_year":
+            years = sorted(key for key in keys if isinstance(key, int))
+            ranges = [
+                f"(period >= date '{year}-01-01' and period < date '{year + 1}-01-01')"
+                for year in years
+            ]
+            return " or ".join(ranges) or "false"
+        dates = ", ".join(
+            f"date '{key.isoformat()}'" for key in sorted(k for k in keys if isinstance(k, date))
+        )
+        return f"release_date in ({dates})" if dates else "false"
 
 
 # Every data view of the contract. A view that does not exist in the database yet is skipped;
@@ -134,8 +147,7 @@ def _write_changed(
     if not keys:
         return
     fresh = target.parent / f".{export.name}.changed"
-    values = ", ".join(_literal(key) for key in sorted(keys))
-    _copy(con, export.select(f"{export.key()} in ({values})"), fresh, partition=export.partition)
+    _copy(con, export.select(export.where(keys)), fresh, partition=export.partition)
     if fresh.is_dir():
         for folder in fresh.iterdir():
             os.replace(folder, target / folder.name)
@@ -168,10 +180,6 @@ def _copy(
 
 def _folder(partition: Partition | None, key: int | date) -> str:
     return f"{partition}={key.isoformat() if isinstance(key, date) else key}"
-
-
-def _literal(key: int | date) -> str:
-    return f"date '{key.isoformat()}'" if isinstance(key, date) else str(key)
 
 
 def _relations(con: duckdb.DuckDBPyConnection) -> set[str]:
