@@ -1,7 +1,10 @@
-"""Turn the figures bench/run.py measured into the printed table and bench/results.md."""
+"""Turn the figures bench/run.py measured into the printed table and its section of
+bench/results.md."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 GB = 1e9
@@ -345,9 +348,18 @@ def _machine_md(results: dict[str, Any]) -> str:
     )
 
 
+# bench/run.py's own section of results.md: from a heading that starts with SECTION_PREFIX (a
+# hand-edited one such as "..., before this change)" too) to the end marker, or to the end of
+# the file without one. Everything above and below is written by hand and kept.
+SECTION_PREFIX = "## Full benchmark"
+SECTION_HEADING = f"{SECTION_PREFIX} (`bench/run.py`)"
+SECTION_END = "<!-- end of the bench/run.py section; hand-written sections may follow -->"
+
+
 def render_markdown(results: dict[str, Any], budgets: dict[str, float]) -> str:
+    """bench/run.py's section of results.md, from its heading to its end marker."""
     parts = [
-        "# Benchmark results",
+        SECTION_HEADING,
         "",
         "Written by `uv run python bench/run.py`; see bench/README.md for what each figure "
         "means and bench/PROFILE.md for where the time goes and what to change.",
@@ -362,5 +374,26 @@ def render_markdown(results: dict[str, Any], budgets: dict[str, float]) -> str:
         f"{_mb(results['peak_rss_in_process_bytes'])}. HTTP no-change poll statuses: "
         f"{results['cli_no_change'].get('statuses')}.",
         "",
+        SECTION_END,
+        "",
     ]
     return "\n".join(parts)
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put ``section`` in place of the old one in ``path``, keeping the text around it; add it
+    at the end if the file has none, or start the file with a title if there is no file."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n\n"
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith(SECTION_PREFIX)), None)
+    if start is None:
+        before, after = text.rstrip("\n") + "\n\n", ""
+    else:
+        end = next(
+            (i + 1 for i in range(start, len(lines)) if lines[i].strip() == SECTION_END),
+            len(lines),
+        )
+        before, after = "".join(lines[:start]), "".join(lines[end:])
+    staged = path.with_name(f".{path.name}.tmp")
+    staged.write_text(before + section + after)
+    os.replace(staged, path)

@@ -492,10 +492,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     ctx.results["machine"]["load_average_end"] = os.getloadavg()
     ctx.results["bench_wall_s"] = perf_counter() - started
-    from report import render_markdown, render_table
+    from report import render_markdown, render_table, write_section
 
     print(render_table(ctx.results, BUDGETS))
-    args.out.write_text(render_markdown(ctx.results, BUDGETS))
+    write_section(args.out, render_markdown(ctx.results, BUDGETS))
     if args.json:
         args.json.write_text(json.dumps(ctx.results, indent=2, default=str))
     say(f"wrote {args.out}")

@@ -15,7 +15,6 @@ import pytest
 
 from tests.conftest import query
 from tests.support.browser import RenderedDom, chromium, dump_dom, page_parts, screenshot
-from tic.brief.queries import is_country
 from tic.settings import Settings
 
 RELEASES = ("2023-03-15", "2026-06-18", "2026-07-14")
@@ -43,8 +42,12 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
-def test_is_country_leaves_out_aggregates() -> None:
-    """It keeps countries and territories and drops totals, regions, memo lines, MFH groups."""
+def test_countries_are_what_the_dimension_calls_countries(backfilled: Path) -> None:
+    """It keeps countries and territories and drops totals, regions, memo lines, MFH groups,
+    as the countries dimension's kind says under any name a file prints; the top holders and
+    movers it shows are all of kind `country`."""
+    from tic.brief.queries import read_brief_data
+
     kept = ["Japan", "China, Mainland", "Korea, South", "Cayman Islands", "Belgium-Luxembourg"]
     dropped = [
         "Grand Total",
@@ -58,8 +61,18 @@ def test_is_country_leaves_out_aggregates() -> None:
         "Oil Exporters",
         "Carib Bnkng Ctrs",
     ]
-    assert [name for name in kept if is_country(name)] == kept
-    assert [name for name in dropped if is_country(name)] == []
+    kinds: dict[str, set[str]] = {}
+    for name, kind in query(
+        backfilled,
+        "select name, kind from countries, unnest(list_prepend(country, aliases)) as names(name)",
+    ):
+        kinds.setdefault(name, set()).add(kind)
+    assert [name for name in kept if kinds.get(name) == {"country"}] == kept
+    assert [name for name in dropped if "country" in kinds.get(name, set())] == []
+
+    brief = read_brief_data(backfilled / "tic.duckdb")
+    shown = set(brief.top_holders["country"]).union(*(m["country"] for m in brief.movers.values()))
+    assert set().union(*(kinds[name] for name in shown)) == {"country"}
 
 
 def test_backfill_leaves_one_brief_per_release(backfilled: Path) -> None:

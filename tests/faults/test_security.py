@@ -3,8 +3,7 @@ through the pipeline, and `tic sql` cannot change the warehouse."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,6 +19,7 @@ from tests.faults.conftest import (
     tree_state,
 )
 from tests.support.http_server import GzipBomb, TicSiteServer
+from tests.support.loopback import LoopbackServer
 from tic.run import steps
 from tic.source import collect
 from tic.source.archive import RawArchive
@@ -124,18 +124,11 @@ def test_hostile_headers_never_become_paths(releases: Path, tmp_path: Path) -> N
     for folder in sorted(releases.iterdir()):
         site_files |= {p.name: p.read_bytes() for p in folder.iterdir()}
     handler = type("Handler", (_HostileHandler,), {"files": site_files})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     raw = tmp_path / "data" / "raw"
     outside = tree_state(tmp_path)
-    try:
-        base_url = f"http://127.0.0.1:{server.server_address[1]}/"
-        files = collect.collect_http(base_url, RawArchive(raw))
+    with LoopbackServer(handler) as server:
+        files = collect.collect_http(server.base_url, RawArchive(raw))
         steps.archive_release(raw, files, None)
-    finally:
-        server.shutdown()
-        server.server_close()
 
     records = RawArchive(raw).records()
     assert sorted(r["name"] for r in records) == sorted(site_files)

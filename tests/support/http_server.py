@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tests.support.loopback import LoopbackServer
+
 RELEASE_TIME = (16, 0)  # TIC releases come out at 4:00 p.m. Washington time
 WASHINGTON = ZoneInfo("America/New_York")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -134,7 +136,7 @@ class SiteFile:
     release_date: str
 
 
-class TicSiteServer:
+class TicSiteServer(LoopbackServer):
     """Serve "the site as of date D" from a folder of release folders on 127.0.0.1."""
 
     def __init__(self, releases_dir: Path, as_of: str, port: int = 0) -> None:
@@ -147,14 +149,8 @@ class TicSiteServer:
         self._faults: dict[str, list[list]] = {}  # name -> [[fault, remaining], ...]
         self._log: list[tuple[str, int]] = []
         self._cache: dict[Path, SiteFile] = {}
-        self._httpd = _Server(("127.0.0.1", port), _Handler)
+        super().__init__(_Handler, port, _Server)
         self._httpd.site = self
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/"
 
     @property
     def as_of(self) -> str:
@@ -189,26 +185,6 @@ class TicSiteServer:
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
-
-    def start(self) -> TicSiteServer:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> TicSiteServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # -- used by the handler ---------------------------------------------------------------
 
@@ -266,7 +242,6 @@ def _check_date(value: str) -> str:
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
     site: TicSiteServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:

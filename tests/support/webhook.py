@@ -16,8 +16,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.loopback import LoopbackServer
 
-class WebhookReceiver:
+
+class WebhookReceiver(LoopbackServer):
     """``with WebhookReceiver() as hook:`` ... ``hook.url``, ``hook.events``."""
 
     def __init__(self, port: int = 0, status: int = 200, echo: bool = False) -> None:
@@ -25,14 +27,12 @@ class WebhookReceiver:
         self.echo = echo
         self._lock = threading.Lock()
         self._posts: list[dict[str, Any]] = []
-        self._httpd = _Server(("127.0.0.1", port), _Handler)
+        super().__init__(_Handler, port, _Server)
         self._httpd.receiver = self
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/hook"
+        return f"{self.base_url}hook"
 
     @property
     def posts(self) -> list[dict[str, Any]]:
@@ -57,29 +57,8 @@ class WebhookReceiver:
         if self.echo:
             print(json.dumps(post), flush=True)
 
-    def start(self) -> WebhookReceiver:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-
-    def __enter__(self) -> WebhookReceiver:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
     receiver: WebhookReceiver
 
 

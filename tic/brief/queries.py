@@ -1,7 +1,8 @@
 """What the release brief shows, read from the contract views as they stood after one release.
 
-Every number comes from `holdings_as_of`, `flows_as_of`, `revisions` and `releases`; amounts stay
-in `usd_millions` here and become billions only on the page.
+Every number comes from `holdings_as_of`, `flows_as_of`, `revisions` and `releases` (`countries`
+says which rows are countries); amounts stay in `usd_millions` here and become billions only on
+the page.
 """
 
 from __future__ import annotations
@@ -15,21 +16,6 @@ import polars as pl
 
 from warehouse.query import connect_read_only
 
-# Rows that name a group of countries, not one. The analyst layer's `countries.kind` will say
-# this per row; until then the Treasury's printed names are the only guide.
-AGGREGATE_NAMES = frozenset(
-    {
-        "Grand Total",
-        "All Other",
-        "All Countries",
-        "International",
-        "Oil Exporters",
-        "Carib Bnkng Ctrs",
-        "Caribbean Banking Centers",
-    }
-)
-AGGREGATE_PREFIXES = ("Total ", "Memo:", "Of Which", "Of which")
-
 # Net purchases of U.S. long-term securities by type (Table 1's columns, Form S before 2023-02).
 LONG_TERM_TYPES = ("treasury_long_term", "agency", "corporate_bonds", "equity")
 CHANGE_HORIZONS_MONTHS = (1, 3, 12)
@@ -37,11 +23,6 @@ TOP_HOLDERS = 10
 MOVERS_PER_SIDE = 5
 LARGEST_REVISIONS = 10
 SHARES_SINCE = date(2000, 1, 1)
-
-
-def is_country(name: str) -> bool:
-    """A country or territory, not a total, region, memo line or MFH country group."""
-    return name not in AGGREGATE_NAMES and not name.startswith(AGGREGATE_PREFIXES)
 
 
 class BriefError(RuntimeError):
@@ -181,14 +162,19 @@ def _treasury_split(con: duckdb.DuckDBPyConnection, views: _Views) -> pl.DataFra
 
 
 def _country_treasury_holdings(con: duckdb.DuckDBPyConnection, views: _Views) -> pl.DataFrame:
-    frame = con.execute(
+    """Treasury holdings of countries and territories (not totals, regions, memo lines or
+    MFH country groups: the countries dimension's kind says which rows are countries)."""
+    return con.execute(
         f"""
         select period, country, usd_millions
         from {views.holdings}
-        where security = 'treasury' and holder = 'all' and usd_millions is not null
+        where
+            security = 'treasury'
+            and holder = 'all'
+            and country_kind = 'country'
+            and usd_millions is not null
         """
     ).pl()
-    return frame.filter(pl.col("country").map_elements(is_country, return_dtype=pl.Boolean))
 
 
 def _top_holders(holdings: pl.DataFrame, period: date, split: pl.DataFrame) -> pl.DataFrame:
@@ -266,15 +252,18 @@ def _net_purchases(con: duckdb.DuckDBPyConnection, views: _Views) -> pl.DataFram
 
 
 def _revisions(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:
-    """Values this release changed, with the value first published for each (the previous
-    value of the key's earliest revision) and the value now."""
+    """Values of countries and the Grand Total this release changed, with the value first
+    published for each (the previous value of the key's earliest revision) and the value now."""
     day = _date_literal(as_of)
     frame = con.execute(
         f"""
         with keyed as (
-            select *
+            select revisions.*
             from revisions
-            where release_date <= {day}
+            join countries
+                on countries.country = revisions.country
+                and countries.country_code is not distinct from revisions.country_code
+            where revisions.release_date <= {day} and countries.kind in ('country', 'grand_total')
         ),
         first_published as (
             select
@@ -302,13 +291,12 @@ def _revisions(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:
         where keyed.release_date = {day}
         """
     ).pl()
-    named = frame.filter(
-        (pl.col("country") == "Grand Total")
-        | pl.col("country").map_elements(is_country, return_dtype=pl.Boolean)
-    )
-    return named.sort(pl.col("revision_usd_millions").abs(), descending=True).head(
-        LARGEST_REVISIONS
-    )
+    # The key breaks ties, so equal revisions keep one order whatever order the join returns.
+    key = ("dataset", "source", "period", "country", "security", "holder", "measure")
+    return frame.sort(
+        [pl.col("revision_usd_millions").abs(), *key],
+        descending=[True, *[False] * len(key)],
+    ).head(LARGEST_REVISIONS)
 
 
 def _revisions_per_file(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:

@@ -20,37 +20,12 @@ group by all;
 drop table if exists internal.holdings_latest;
 drop table if exists internal.flows_latest;
 
--- A revision pairs a version with the one it superseded (same value key, superseded_by =
--- the newer version's release): a join on the few superseded rows, not a window over all rows.
--- Built in full when missing; each publish then adds the revisions of its release only.
+-- Every revision (pairs from 03_version_pairs.sql). Built in full when missing; each publish
+-- then adds the revisions of its release only (incremental/20_revisions.sql).
 create table if not exists internal.revisions_all as
-select
-    newer.dataset,
-    newer.period,
-    newer.country,
-    newer.security,
-    newer.holder,
-    newer.measure,
-    newer.release_date,
-    older.release_date as previous_release_date,
-    newer.usd_millions,
-    older.usd_millions as previous_usd_millions,
-    newer.usd_millions - older.usd_millions as revision_usd_millions,
-    newer.source,
-    newer.row_kind,
-from internal.observation_versions as older
-join internal.observation_versions as newer
-    on newer.release_date = older.superseded_by
-    and newer.source = older.source
-    and newer.dataset = older.dataset
-    and newer.period = older.period
-    and newer.country = older.country
-    and newer.row_kind = older.row_kind
-    and newer.security = older.security
-    and newer.holder = older.holder
-    and newer.measure = older.measure
-where older.superseded_by is not null
-order by newer.release_date, newer.dataset, newer.source, newer.security, newer.country, newer.period;
+select *
+from internal.version_pairs(null)
+order by release_date, dataset, source, security, country, period;
 
 -- The values the holdings and flows views show: the current versions of each group's winning
 -- source. Kept as a table (updated per publish for the groups it touched, incremental/) so that
