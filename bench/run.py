@@ -361,7 +361,7 @@ def measure_flows(ctx: Context, site, timed, poll_dirs: list[Path]) -> None:
 
 
 def run_flows(ctx: Context, site, timed, poll_dirs: list[Path]) -> None:
-    from flows.release import backfill_flow, release_flow
+    from flows.release import backfill_flow, run_release_flow
 
     backfills, polls = [], []
     for index in range(ctx.e2e_repeat):
@@ -370,7 +370,9 @@ def run_flows(ctx: Context, site, timed, poll_dirs: list[Path]) -> None:
         backfills.append(timed(lambda t=target: backfill_flow(str(ctx.releases), str(t))))
     for index, poll_dir in enumerate(poll_dirs):
         say(f"in-process release_flow no-change poll {index + 1}/{len(poll_dirs)}")
-        polls.append(timed(lambda d=poll_dir: release_flow(source=site.base_url, data_dir=str(d))))
+        polls.append(
+            timed(lambda d=poll_dir: run_release_flow(source=site.base_url, data_dir=str(d)))
+        )
     for samples in (backfills, polls):
         for sample in samples:
             sample["prefect_overhead"] = sample["wall"] - sample["stages_total"]

@@ -119,9 +119,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     source = check_source(args.source or settings.source)  # before Prefect starts or writes
     quiet_prefect_console(args.verbose)
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
-    result = release_flow(
+    result = run_release_flow(
         source=source, release_date=args.release_date, data_dir=str(settings.paths.root)
     )
     print(result.message)

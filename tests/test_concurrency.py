@@ -79,11 +79,11 @@ def test_release_flow_raises_run_in_progress_while_the_lock_is_held(
 ) -> None:
     """The release flow itself raises RunInProgress, before fetching anything, when the data
     directory's lock is taken (even by another handle in the same process)."""
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
     held = run_lock(DataPaths(tmp_path).lock)
     with held, pytest.raises(RunInProgress, match="this run did nothing"):
-        release_flow(source=str(release_folder), data_dir=str(tmp_path))
+        run_release_flow(source=str(release_folder), data_dir=str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == [".tic.lock"]
 
 
@@ -112,7 +112,7 @@ def test_two_release_flows_at_once_load_the_release_once(
     def run(index: int) -> None:
         start.wait(timeout=30)
         try:
-            outcomes[index] = flows.release.release_flow(
+            outcomes[index] = flows.release.run_release_flow(
                 source=str(release_folder), data_dir=str(tmp_path)
             )
         except Exception as error:  # the refused run's RunInProgress is an outcome here

@@ -59,13 +59,13 @@ def test_a_release_is_loaded_within_two_minutes_of_appearing(
 ) -> None:
     """The loopback site switches to the 2026-07-14 files at a chosen moment between polls;
     polling at the release-day cadence (sped up) loads it one gap plus one run later."""
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
     polls = production_polls(RELEASE_DAY)
     gap_s = (polls[1] - polls[0]).total_seconds() / SPEED_UP  # 60 s in production: 2 s
     data_dir = tmp_path / "data"
     with TicSiteServer(shared_tic / "releases", "2026-06-18") as site:
-        first = release_flow(source=site.base_url, data_dir=str(data_dir))
+        first = run_release_flow(source=site.base_url, data_dir=str(data_dir))
         assert (first.outcome, first.release_date) == ("loaded", date(2026, 6, 18))
 
         appears_at = time.time() + 2.5 * gap_s  # between two polls, not on one
@@ -75,7 +75,7 @@ def test_a_release_is_loaded_within_two_minutes_of_appearing(
         while time.time() < appears_at + 30 * gap_s:
             time.sleep(max(0.0, next_poll - time.time()))
             started = time.time()
-            result = release_flow(source=site.base_url, data_dir=str(data_dir))
+            result = run_release_flow(source=site.base_url, data_dir=str(data_dir))
             polls_run.append((started, time.time(), result.outcome))
             if result.outcome == "loaded":
                 break

@@ -63,19 +63,19 @@ def test_http_polls_load_new_vintages_only(
 ) -> None:
     """It loads 2026-06-18 over HTTP, finds nothing new next, then loads 2026-07-14 from one
     changed file while the others answer 304."""
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
-    first = release_flow(source=site.base_url, data_dir=str(tmp_path))
+    first = run_release_flow(source=site.base_url, data_dir=str(tmp_path))
     assert (first.outcome, first.release_date) == ("loaded", date(2026, 6, 18))
 
     mark = len(site.requests_log)
-    again = release_flow(source=site.base_url, data_dir=str(tmp_path))
+    again = run_release_flow(source=site.base_url, data_dir=str(tmp_path))
     assert again.outcome == "nothing_new"
     assert set(served(site, mark).values()) <= {304, 404}
 
     site.set_as_of("2026-07-14")
     mark = len(site.requests_log)
-    second = release_flow(source=site.base_url, data_dir=str(tmp_path))
+    second = run_release_flow(source=site.base_url, data_dir=str(tmp_path))
     assert (second.outcome, second.release_date) == ("loaded", date(2026, 7, 14))
     answers = served(site, mark)
     assert answers["slt_table1.txt"] == 200

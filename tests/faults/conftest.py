@@ -71,11 +71,11 @@ def june_base(releases: Path, prefect_harness, tmp_path_factory) -> Path:
 
     Tests never write to it: they work on copies (the `warehouse` fixture).
     """
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
     data_dir = tmp_path_factory.mktemp("june-base") / "data"
     for release in BASE_RELEASES:
-        result = release_flow(source=str(releases / release), data_dir=str(data_dir))
+        result = run_release_flow(source=str(releases / release), data_dir=str(data_dir))
         assert result.outcome == "loaded", result
     return data_dir
 
@@ -89,10 +89,10 @@ def warehouse(june_base: Path, tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def july_reference(june_base: Path, releases: Path, tmp_path_factory) -> Path:
     """The base warehouse with 2026-07-14 loaded once, cleanly."""
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
     data_dir = copy_data_dir(june_base, tmp_path_factory.mktemp("july-reference") / "data")
-    result = release_flow(source=str(releases / JULY), data_dir=str(data_dir))
+    result = run_release_flow(source=str(releases / JULY), data_dir=str(data_dir))
     assert (result.outcome, result.release_date) == ("loaded", date(2026, 7, 14)), result
     return data_dir
 

@@ -152,11 +152,11 @@ def test_next_run_completes_the_release(
     """It completes 2026-07-14 on the next run after a crash at any stage (after the commit
     point there is nothing new to load, only the Parquet link to swap), ends equal to a clean
     load, and leaves no temporary files."""
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
     crash = crashes[stage]
     mark = len(site.requests_log)
-    result = release_flow(source=crash.source, data_dir=str(crash.data_dir))
+    result = run_release_flow(source=crash.source, data_dir=str(crash.data_dir))
 
     assert result.outcome == ("nothing_new" if stage in COMMITTED_STAGES else "loaded")
     assert content_state(crash.data_dir) == july_content

@@ -36,12 +36,12 @@ def test_same_release_twice_in_sequence_changes_nothing(
 ) -> None:
     """It finds nothing new when 2026-07-14 is loaded again, and every view, table, the Parquet
     link and every Parquet file's bytes stay as they were."""
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
     data_dir = copy_data_dir(july_reference, tmp_path / "data")
     before = published_state(data_dir)
 
-    result = release_flow(source=str(releases / JULY), data_dir=str(data_dir))
+    result = run_release_flow(source=str(releases / JULY), data_dir=str(data_dir))
 
     assert result.outcome == "nothing_new"
     assert published_state(data_dir) == before
@@ -62,7 +62,7 @@ def corrected(original: bytes) -> bytes:
 @pytest.fixture(scope="module")
 def round_trip(july_reference: Path, releases: Path, tmp_path_factory) -> dict:
     """2026-07-14 loaded, then a same-day corrected copy, then the original copy again."""
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
     root = tmp_path_factory.mktemp("round-trip")
     data_dir = copy_data_dir(july_reference, root / "data")
@@ -70,14 +70,14 @@ def round_trip(july_reference: Path, releases: Path, tmp_path_factory) -> dict:
     folder = root / "source" / JULY
     folder.mkdir(parents=True)
     (folder / JULY_FILE).write_bytes(corrected(original))
-    fixed = release_flow(source=str(folder), data_dir=str(data_dir))
+    fixed = run_release_flow(source=str(folder), data_dir=str(data_dir))
     austria = query(
         data_dir,
         "select security, usd_millions, release_date from holdings where country = 'Austria' "
         "and period = date '2026-05-01' and security in ('us_long_term', 'equity') order by 1",
     )
     (folder / JULY_FILE).write_bytes(original)
-    back = release_flow(source=str(folder), data_dir=str(data_dir))
+    back = run_release_flow(source=str(folder), data_dir=str(data_dir))
     return {"data_dir": data_dir, "fixed": fixed, "austria": austria, "back": back}
 
 

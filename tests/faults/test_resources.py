@@ -191,7 +191,7 @@ for command in sys.stdin:
 def test_run_publishes_while_a_reader_holds_the_database(warehouse: Path, releases: Path) -> None:
     """It publishes while another process holds a read-only connection; that reader keeps seeing
     the old warehouse until it reconnects, and the old Parquet snapshot stays readable."""
-    from flows.release import release_flow
+    from flows.release import run_release_flow
 
     old_snapshot = (warehouse / "parquet").resolve()
     reader = subprocess.Popen(
@@ -202,7 +202,7 @@ def test_run_publishes_while_a_reader_holds_the_database(warehouse: Path, releas
     )
     try:
         first = reader.stdout.readline().strip()
-        result = release_flow(source=str(releases / JULY), data_dir=str(warehouse))
+        result = run_release_flow(source=str(releases / JULY), data_dir=str(warehouse))
         reader.stdin.write("again\n")
         reader.stdin.flush()
         same_connection = reader.stdout.readline().strip()
