@@ -190,7 +190,9 @@ def cmd_mirror(args: argparse.Namespace, settings: Settings) -> int:
     if not paths.database.exists():
         raise FileNotFoundError(f"no warehouse at {paths.database}: load one first with `tic run`")
     with run_lock(paths.lock):  # a run publishing meanwhile would mirror a moment later anyway
-        result = mirror_warehouse(paths.database, url, settings.postgres_reader)
+        result = mirror_warehouse(
+            paths.database, url, settings.postgres_reader, logged=settings.postgres_logged
+        )
     assert result is not None  # forced copies always run
     print(
         f"mirrored publish {result.publish_id}: {result.total_rows} rows in "

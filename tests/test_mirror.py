@@ -385,3 +385,47 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])  # free once the socket closes: nothing listens
+
+
+def test_a_postgres_crash_empties_the_unlogged_mirror_and_the_next_run_copies_it_again(
+    history: tuple[Settings, str], shared_tic: Path, postgres_server: PostgresServer
+) -> None:
+    """The mirror's tables are UNLOGGED by default: after a crash PostgreSQL brings them back
+    empty, mirror_state too, so the next run (with nothing new) sees the mirror behind and
+    copies it again."""
+    settings, last = history
+    url = settings.postgres_url
+    assert url is not None
+    assert _rerun(settings, shared_tic, last) == "nothing_new"  # the first mirror
+    persistence = pg_rows(
+        url,
+        "select distinct c.relpersistence from pg_class c join pg_namespace n "
+        "on n.oid = c.relnamespace where n.nspname = 'tic' and c.relkind = 'r'",
+    )
+    assert persistence == [("u",)]
+    postgres_server.crash()
+    postgres_server.start()
+    assert pg_rows(url, "select count(*) from tic.holdings") == [(0,)]
+    assert pg_rows(url, "select count(*) from tic.mirror_state") == [(0,)]
+
+    assert _rerun(settings, shared_tic, last) == "nothing_new"
+    # slt_table1.txt of 2026-06-18, line 7082: Grand Total 99996 2025-12 36479521
+    assert pg_rows(url, GRAND_TOTAL_2025_12) == [(36479521.0,)]
+
+
+def test_a_logged_mirror_survives_a_crash(
+    history: tuple[Settings, str], shared_tic: Path, postgres_server: PostgresServer
+) -> None:
+    """With TIC_POSTGRES_LOGGED the tables are ordinary (WAL-logged, on replicas too) and a
+    crash keeps them."""
+    settings, last = history
+    logged = Settings(
+        data_dir=settings.data_dir, postgres_url=settings.postgres_url, postgres_logged=True
+    )
+    url = logged.postgres_url
+    assert url is not None
+    assert _rerun(logged, shared_tic, last) == "nothing_new"
+    postgres_server.crash()
+    postgres_server.start()
+    assert pg_rows(url, GRAND_TOTAL_2025_12) == [(36479521.0,)]
+    assert pg_rows(url, "select newest_release from tic.mirror_state") == [(date(2026, 6, 18),)]

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     crash_at: str | None = Field(None, description="crash tests only: a fail point to die at")
     postgres_url: str | None = Field(None, description="PostgreSQL mirror, postgresql://...")
     postgres_reader: str = Field("tic_reader", description="read-only role of the mirror")
+    postgres_logged: bool = Field(
+        False, description="WAL-logged mirror tables (to read them on a streaming replica)"
+    )
     alert_webhook: str | None = Field(None, description="URL that receives alert JSON posts")
 
     @property

@@ -73,6 +73,10 @@ class PostgresServer:
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    def crash(self) -> None:
+        """Stop as a power cut would (no shutdown checkpoint): the next start recovers."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+
     def create_database(self, name: str) -> str:
         import psycopg
 
