@@ -94,14 +94,17 @@ def full_rebuild(data_dir: Path) -> dict[str, float]:
     from tic.settings import DataPaths
     from warehouse.load import create_objects
     from warehouse.publish import reconcile_parquet
+    from warehouse.vintages import refresh_vintages
 
     paths = DataPaths(data_dir)
     con = duckdb.connect(str(paths.database))
     try:
-        con.execute("drop table internal.latest_winner")
-        con.execute("drop table internal.revisions_all")
+        # Every derived table: the synthetic vintages were written into the versions only.
+        for table in ("latest_winner", "latest_values", "revisions_all"):
+            con.execute(f"drop table internal.{table}")
         started = perf_counter()
         create_objects(con)  # builds the missing tables from all versions
+        refresh_vintages(con)  # the sources' arrivals, rebuilt by every load
         rebuild_s = perf_counter() - started
         con.execute("checkpoint")
     finally:

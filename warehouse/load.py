@@ -47,9 +47,27 @@ def create_objects(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table, macro and view that is missing, and replace the views and macros
     (idempotent). The latest-vintage tables are built in full only when missing; after that
     ``refresh_latest`` updates them with what a publish changed."""
+    _drop_outdated_tables(con)
     for _name, text in sql_scripts():
         con.execute(text)
     comment_views(con)
+
+
+# Derived tables whose columns changed, by a column they now have: a warehouse built before
+# lacks it, and the table is rebuilt in full from the versions (it holds nothing else).
+DERIVED_COLUMNS = {"revisions_all": "printed_code"}
+
+
+def _drop_outdated_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table, column in DERIVED_COLUMNS.items():
+        found = con.execute(
+            "select count(*) filter (where column_name = ?), count(*) from duckdb_columns() "
+            "where database_name = current_database() and schema_name = 'internal' "
+            "and table_name = ?",
+            [column, table],
+        ).fetchone()
+        if found is not None and found[1] and not found[0]:
+            con.execute(f"drop table internal.{table}")
 
 
 # What the loads on a connection changed, for an incremental refresh and Parquet export:

@@ -19,6 +19,7 @@ select
     newer.usd_millions - older.usd_millions as revision_usd_millions,
     newer.source,
     newer.row_kind,
+    newer.country_code as printed_code,  -- the revised version's own, before canonical names
 from internal.observation_versions as older
 join internal.observation_versions as newer
     on newer.release_date = older.superseded_by
