@@ -63,16 +63,8 @@ def validate_sources(
         converted = to_pandas(frame)
         try:
             batch = batch_definition.get_batch(batch_parameters={"dataframe": converted})
-            # A pass/fail answer first: half the cost of a summary, and enough when every
-            # expectation holds, as for nearly every release. Only a suite with a failure is
-            # run again for its counts and example lines.
-            outcome = batch.validate(
-                suite, result_format="BOOLEAN_ONLY" if pass_fail_first else "SUMMARY"
-            )
-            passed = [passed_check(source, r, frame, converted) for r in outcome.results]
-            if pass_fail_first and all(check is not None for check in passed):
-                checks = [check for check in passed if check is not None]
-            else:
+            checks = _pass_fail(batch, suite, source, frame, converted) if pass_fail_first else None
+            if checks is None:
                 outcome = batch.validate(suite, result_format=_result_format(frame))
                 checks = [to_check_result(source, result, frame) for result in outcome.results]
         except Exception as error:  # a frame GX cannot read at all is a failed release, not a crash
@@ -150,6 +142,17 @@ def to_check_result(source: str, result: Any, frame: pl.DataFrame) -> CheckResul
         int(details.get("unexpected_count") or 0),
         examples[:MAX_EXAMPLES],
     )
+
+
+def _pass_fail(
+    batch: Any, suite: Any, source: str, frame: pl.DataFrame, converted: Any
+) -> list[CheckResult] | None:
+    """The suite's results from a pass/fail run (half the cost of a summary), or None when an
+    expectation failed: that suite is run again in summary for its counts and example lines."""
+    outcome = batch.validate(suite, result_format="BOOLEAN_ONLY")
+    passed = [passed_check(source, result, frame, converted) for result in outcome.results]
+    checks = [check for check in passed if check is not None]
+    return checks if len(checks) == len(passed) else None
 
 
 def passed_check(

@@ -180,3 +180,36 @@ def test_a_same_day_correction_takes_back_what_it_drops(
         con.close()
     assert (in_view, in_parquet) == ((0,), (0,))
     assert rebuilt_tables_differ(data_dir, tmp_path) == dict.fromkeys(INCREMENTAL_TABLES, 0)
+
+
+def test_a_warehouse_from_before_printed_codes_gets_its_revisions_rebuilt(
+    lake: Lake, tmp_path: Path
+) -> None:
+    """A revisions table written before it kept each revision's printed code is dropped and
+    built again at the next publish's set-up, with the code of the version each row revised
+    (Japan's Table 1 code 42609 among them), and the revisions view keeps every row."""
+    copy = tmp_path / "old.duckdb"
+    shutil.copyfile(lake.data_dir / "tic.duckdb", copy)
+    con = duckdb.connect(str(copy))
+    try:
+        before = con.execute("select count(*) from revisions").fetchone()
+        con.execute("alter table internal.revisions_all drop column printed_code")
+        create_objects(con)
+        after = con.execute("select count(*) from revisions").fetchone()
+        unmatched = con.execute(
+            "select count(*) from internal.revisions_all as r "
+            "join internal.observation_versions as v on v.release_date = r.release_date "
+            "and v.source = r.source and v.dataset = r.dataset and v.period = r.period "
+            "and v.country = r.country and v.row_kind = r.row_kind and v.security = r.security "
+            "and v.holder = r.holder and v.measure = r.measure "
+            "where r.printed_code is distinct from v.country_code"
+        ).fetchone()
+        japan = con.execute(
+            "select count(*) from internal.revisions_all where country = 'Japan' "
+            "and source = 'slt_table1' and printed_code = 42609"
+        ).fetchone()
+    finally:
+        con.close()
+    assert before is not None and before[0] > 0 and after == before
+    assert unmatched == (0,)
+    assert japan is not None and japan[0] > 0
