@@ -37,6 +37,9 @@ TOP_LEVEL = (
     "load",
     "runlog",
     "publish/commit",
+    "brief",
+    "alerts",
+    "mirror",
 )
 # Parts of publish/open and publish/commit (the rest is connect, checkpoint, close).
 PUBLISH_PARTS = (
@@ -125,6 +128,9 @@ class Stopwatch:
         self.wrap([tic.ops.calendar, release], "load_calendar", "calendar")
         self.wrap([expectations.gate], "run_gate", "validate")
         self.wrap([expectations.report], "write_report", "report")
+        self.wrap([release], "write_release_brief", "brief")
+        self.wrap([release], "mirror_if_behind", "mirror")
+        self.wrap([release.alerts], "alert_if_overdue", "alerts")
         self.wrap([warehouse.runs, steps, release], "insert_run", "runlog")
         self.wrap([warehouse.runs, steps, release], "insert_validation", "runlog")
         self.patch(
