@@ -14,7 +14,7 @@ import pytest
 
 from tic.run.release import run_release
 from tic.settings import Settings
-from warehouse.load import create_objects
+from warehouse.load import create_objects, ensure_objects, schema_digest
 
 # Tables each publish updates for the groups and releases it touched (warehouse/sql/incremental).
 INCREMENTAL_TABLES = ("latest_winner", "latest_values", "revisions_all")
@@ -213,3 +213,30 @@ def test_a_warehouse_from_before_printed_codes_gets_its_revisions_rebuilt(
     assert before is not None and before[0] > 0 and after == before
     assert unmatched == (0,)
     assert japan is not None and japan[0] > 0
+
+
+def test_a_publish_runs_the_warehouse_sql_again_only_when_it_changed(
+    lake: Lake, tmp_path: Path
+) -> None:
+    """A publish skips the SQL files when the warehouse was built from the same SQL and
+    dictionary (a view dropped by hand stays dropped), and runs them all when the recorded
+    digest differs, as after an upgrade (the view is back)."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(lake.data_dir / "tic.duckdb", copy)
+    con = duckdb.connect(str(copy))
+    try:
+        assert con.execute("select digest from internal.schema_state").fetchall() == [
+            (schema_digest(),)
+        ]
+        con.execute("drop view releases")
+        ensure_objects(con)
+        skipped = con.execute("select count(*) from duckdb_views() where view_name = 'releases'")
+        assert skipped.fetchone() == (0,)
+        con.execute("update internal.schema_state set digest = 'built by an older tic'")
+        ensure_objects(con)
+        rebuilt = con.execute("select count(*) from releases").fetchone()
+        digest = con.execute("select digest from internal.schema_state").fetchall()
+    finally:
+        con.close()
+    assert rebuilt is not None and rebuilt[0] > 0
+    assert digest == [(schema_digest(),)]

@@ -22,7 +22,7 @@ import duckdb
 from tic.failpoints import crash_point
 from tic.files import fsync_path
 from tic.settings import DataPaths
-from warehouse.load import create_objects, refresh_latest, track_changes
+from warehouse.load import ensure_objects, refresh_latest, track_changes
 from warehouse.parquet_lake import Changes, pending_changes, write_snapshot
 
 
@@ -55,7 +55,7 @@ def writable_copy(
         if paths.database.exists():
             shutil.copyfile(paths.database, work)
         con = duckdb.connect(str(work))
-        create_objects(con)
+        ensure_objects(con)
         track_changes(con)
         yield con
         published = _publish_id(con)

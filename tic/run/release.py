@@ -22,6 +22,7 @@ from tic.ops import alerts
 from tic.ops.calendar import load_calendar
 from tic.ops.lock import run_lock
 from tic.run import steps as plain
+from tic.run.briefs import BackgroundBriefs
 from tic.run.memory import give_back_free_memory
 from tic.run.quarantine import already_quarantined, quarantine_release
 from tic.source.collect import ReleaseFile
@@ -94,46 +95,68 @@ def run_release(
     Returns the outcome for loaded, nothing new and quarantined releases; any other failure is
     recorded as failed and raised.
     """
+    result = _load(source, settings, release_date, steps, flow, run_id_prefix)
+    if result.outcome == "loaded" and result.release_date is not None:
+        # After the publish, outside the writer's transaction; a failed brief never fails the run.
+        brief = write_release_brief(
+            settings.paths.database, settings.paths.briefs, result.release_date
+        )
+        result = _announce_loaded(settings, result, brief)
+    _after_runs(settings, result.release_date)
+    return result
+
+
+def _load(
+    source: str,
+    settings: Settings,
+    release_date: date | None,
+    steps: Steps | None,
+    flow: str,
+    run_id_prefix: str,
+) -> RunResult:
+    """fetch -> ... -> publish -> record under the writer lock: the run without its brief."""
     failpoints.arm(settings.crash_at)
-    steps = steps or PLAIN_STEPS
     paths = settings.paths
     start = _RunStart(f"{run_id_prefix}-{uuid.uuid4().hex[:8]}", flow, utc_now(), release_date)
     with run_lock(paths.lock):
         reconcile_parquet(paths)
         try:
-            record = _run_steps(source, settings, start, steps)
+            record = _run_steps(source, settings, start, steps or PLAIN_STEPS)
         except Exception as error:
             _record_failure(paths, start.record("failed", _first_line(error)))
             alerts.send_alert(settings, alerts.failed_alert(_first_line(error), release_date))
             raise
-    brief = None
-    if record.outcome == "loaded" and record.release_date is not None:
-        # After the publish, outside the writer's transaction; a failed brief never fails the run.
-        brief = write_release_brief(paths.database, paths.briefs, record.release_date)
-    result = RunResult(
+    return RunResult(
         record.outcome,
         record.release_date,
         record.message,
         record.rows_loaded,
         record.report_path,
         record.run_id,
-        str(brief) if brief else None,
     )
-    if result.outcome == "loaded":
-        alert = alerts.loaded_alert(
-            result.message, result.release_date, result.brief_path, result.report_path
-        )
-        alerts.send_alert(settings, alert)
+
+
+def _announce_loaded(settings: Settings, result: RunResult, brief: Path | None) -> RunResult:
+    """The loaded alert, once the release's brief is written (or has failed)."""
+    result = replace(result, brief_path=str(brief) if brief else None)
+    alert = alerts.loaded_alert(
+        result.message, result.release_date, result.brief_path, result.report_path
+    )
+    alerts.send_alert(settings, alert)
+    return result
+
+
+def _after_runs(settings: Settings, release_date: date | None) -> None:
+    """What follows a run, or a whole backfill: the overdue check and the mirror."""
     if settings.alert_webhook:
-        alerts.alert_if_overdue(settings, latest_release_date(paths.database))
+        alerts.alert_if_overdue(settings, latest_release_date(settings.paths.database))
     # After the DuckDB commit and the brief: a failed mirror raises MirrorError, the publish
     # stands, and the next run (even one with nothing new) finds the mirror behind and retries.
     try:
         mirror_if_behind(settings)
     except Exception as error:
-        alerts.send_alert(settings, alerts.failed_alert(_first_line(error), result.release_date))
+        alerts.send_alert(settings, alerts.failed_alert(_first_line(error), release_date))
         raise
-    return result
 
 
 @dataclass(frozen=True)
@@ -264,20 +287,43 @@ def run_backfill(
     steps: Steps | None = None,
     flow: str = "tic-backfill",
     run_id_prefix: str = "local",
+    on_loaded: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Replay release folders named YYYY-MM-DD in date order, each as the vintage of its date;
-    stop at the first quarantined release (later vintages must not load over a gap)."""
-    results = []
-    for folder in release_folders(source):
-        result = run_release(
-            str(folder),
-            settings,
-            release_date=date.fromisoformat(folder.name),
-            steps=steps,
-            flow=flow,
-            run_id_prefix=run_id_prefix,
-        )
-        results.append(raise_if_rejected(result))
+    stop at the first quarantined release (later vintages must not load over a gap).
+
+    Each release's brief is drawn by a second process while the next release loads
+    (tic.run.briefs); its loaded alert goes out once the brief is written. The overdue check
+    and the mirror run once, after the last release. ``on_loaded`` sees each release's result
+    as soon as it is published (before its brief), for progress.
+    """
+    folders = release_folders(source)
+    results: list[RunResult] = []
+    index: dict[date, int] = {}  # release date -> its place in results
+
+    def announce(briefs: BackgroundBriefs, *, wait: bool) -> None:
+        for day, brief in briefs.finished(wait=wait):
+            results[index[day]] = _announce_loaded(settings, results[index[day]], brief)
+
+    with BackgroundBriefs(settings.paths) as briefs:
+        try:
+            for folder in folders:
+                day = date.fromisoformat(folder.name)
+                result = _load(str(folder), settings, day, steps, flow, run_id_prefix)
+                results.append(result)
+                if on_loaded is not None:
+                    on_loaded(result)
+                if result.outcome == "quarantined":
+                    break
+                if result.outcome == "loaded" and result.release_date is not None:
+                    index[result.release_date] = len(results) - 1
+                    briefs.submit(result.release_date)
+                announce(briefs, wait=False)
+        finally:  # a failed release stops the backfill; the ones before it are loaded
+            announce(briefs, wait=True)
+    _after_runs(settings, results[-1].release_date if results else None)
+    for result in results:
+        raise_if_rejected(result)
     return results
 
 
