@@ -4,11 +4,10 @@
 
 One plain backfill (``tic.run.release.run_backfill``, no Prefect): the real 2023-03-15
 release first (Form S and the legacy MFH table, half a million versions), then the synthetic
-monthly releases of bench/synthetic.py. A release's time is from the previous publish to its
-own, by stage (bench/stages.py); its brief is drawn by the backfill's second process while
-the next release loads, so a release's time holds the brief of the one before only as far as
-the two processes share the machine. The first synthetic release pays the Great Expectations
-import and the first load of Tables 1-3; the figure judged is every later release.
+monthly releases of bench/synthetic.py. A release's time runs from the end of the one before
+to its own end (brief included), by stage (bench/stages.py). The first synthetic release
+pays the Great Expectations import and the first load of Tables 1-3; the figure judged is
+every later release.
 """
 
 from __future__ import annotations
@@ -67,7 +66,7 @@ def run(shared: Path, count: int, work: Path) -> list[dict[str, float | str]]:
     last = {"wall": perf_counter(), "cpu": process_time(), "busy": machine_busy_s()}
 
     def loaded(result: RunResult) -> None:
-        """One release published: its time is the time since the previous one was."""
+        """One release done: its time is the time since the one before ended."""
         wall, cpu = perf_counter() - last["wall"], process_time() - last["cpu"]
         busy = machine_busy_s() - last["busy"]
         stages = summarise(watch.reset(), gate.reset())
@@ -94,7 +93,7 @@ def run(shared: Path, count: int, work: Path) -> list[dict[str, float | str]]:
 
     started = perf_counter()
     try:
-        results = run_backfill(releases, settings, on_loaded=loaded)
+        results = run_backfill(releases, settings, on_result=loaded)
     finally:
         watch.uninstall()
     tail = perf_counter() - last["wall"]
@@ -102,7 +101,7 @@ def run(shared: Path, count: int, work: Path) -> list[dict[str, float | str]]:
     assert len(results) == len(folders) + 1 and all(r.brief_path for r in results), results
     print(
         f"backfill of {len(results)} releases: {total:.1f} s; after the last publish, "
-        f"{tail:.2f} s for its brief (drawn by the second process) and the end of the run",
+        f"{tail:.2f} s to the end of the run",
         flush=True,
     )
     if rows:
@@ -111,7 +110,8 @@ def run(shared: Path, count: int, work: Path) -> list[dict[str, float | str]]:
 
 
 def machine_busy_s() -> float:
-    """CPU seconds the whole machine has spent busy (every process: the brief worker too)."""
+    """CPU seconds the whole machine has spent busy (every process, this one's threads too;
+    the figure holds for a quiet machine only)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]  # idle, iowait
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")

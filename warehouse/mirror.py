@@ -215,14 +215,15 @@ def _copy_views(
     """Create tic_new with one table per view and bulk-load each; return rows per table.
 
     DuckDB writes the views' CSV on a worker thread, largest view first, while LOADERS
-    connections each create a table, COPY it in and build its key in one transaction. The
+    connections each create a table, COPY it in and build its key in one transaction; the
+    first-release tables are built from the vintages tables once those are in. The
     tables of tic_new are committed one by one; readers only ever read schema tic, and the
     next mirror drops a tic_new that a failure left behind.
     """
     _execute(target, f"drop schema if exists {STAGING_SCHEMA} cascade")
     _execute(target, f"create schema {STAGING_SCHEMA}")
     columns = {view: _columns(source, view) for view in views}
-    order = sorted(views, key=_size_rank)
+    order = _load_order(views)
     with (
         tempfile.TemporaryDirectory(prefix="tic-mirror-") as folder,
         ThreadPoolExecutor(max_workers=1) as exporter,
@@ -233,17 +234,17 @@ def _copy_views(
         exports = {
             view: exporter.submit(_export_csv, cursor, view, columns[view], csv[view])
             for view in order
-            if _base_of(view, views) is None
+            if _vintages_of(view, views) is None
         }
         loads: dict[str, Future[int]] = {}
 
         def load(view: str) -> int:
-            key = VIEW_KEYS.get(view)
-            base = _base_of(view, views)
-            if base is not None:
-                loads[base].result()  # submitted earlier: its table is committed in tic_new
-                return _derive_table(postgres_url, view, columns[view], base, key, logged)
+            vintages = _vintages_of(view, views)
+            if vintages is not None:
+                loads[vintages].result()  # submitted earlier: its table is in tic_new
+                return _first_releases(postgres_url, view, columns[view], vintages, logged)
             written = exports[view].result()
+            key = VIEW_KEYS.get(view)
             _load_table(postgres_url, view, columns[view], csv[view], key, set(views[view]), logged)
             return written
 
@@ -283,29 +284,24 @@ FIRST_RELEASE_OF = {
 }
 
 
-def _base_of(view: str, views: dict[str, list[str]]) -> str | None:
-    base = FIRST_RELEASE_OF.get(view)
-    return base if base in views and VIEW_KEYS.get(view) else None
+def _vintages_of(view: str, views: dict[str, list[str]]) -> str | None:
+    """The vintages table PostgreSQL builds ``view`` from, if it is a first-release view."""
+    vintages = FIRST_RELEASE_OF.get(view)
+    return vintages if vintages in views else None
 
 
-def _derive_table(
-    postgres_url: str,
-    view: str,
-    columns: list[_Column],
-    base: str,
-    key: tuple[str, ...] | None,
-    logged: bool,
+def _first_releases(
+    postgres_url: str, view: str, columns: list[_Column], vintages: str, logged: bool
 ) -> int:
-    """The first release of each key of ``base``: its earliest vintage, dated by when it
-    started; one transaction, like a loaded table."""
+    """The table of ``view``: the earliest vintage of each key of ``vintages``, dated by when
+    it started; built, keyed and committed in one transaction, like a loaded table."""
     import psycopg
 
-    assert key is not None
+    key = ", ".join(VIEW_KEYS[view])
     picked = ", ".join(
         '"realtime_start" as "release_date"' if c.name == "release_date" else f'"{c.name}"'
         for c in columns
     )
-    order = ", ".join(key)
     with psycopg.connect(postgres_url, connect_timeout=10) as target:
         target.execute("set local maintenance_work_mem = '512MB'")
         target.execute("set local work_mem = '256MB'")  # the distinct-on sort, in memory
@@ -313,11 +309,26 @@ def _derive_table(
         _create_table(target, view, columns, logged)
         inserted = _execute(
             target,
-            f"insert into {STAGING_SCHEMA}.{view} select distinct on ({order}) {picked} "
-            f"from {STAGING_SCHEMA}.{base} order by {order}, realtime_start",
+            f"insert into {STAGING_SCHEMA}.{view} select distinct on ({key}) {picked} "
+            f"from {STAGING_SCHEMA}.{vintages} order by {key}, realtime_start",
         ).rowcount
-        _add_primary_key(target, view, key)
+        _add_primary_key(target, view, VIEW_KEYS[view])
     return int(inserted)
+
+
+def _load_order(views: dict[str, list[str]]) -> list[str]:
+    """Largest first, but a table built from another right after that one (its loader waits
+    for it, so it must have been handed out before)."""
+    order: list[str] = []
+    waiting: dict[str, list[str]] = {}
+    for view in sorted(views, key=_size_rank):
+        vintages = _vintages_of(view, views)
+        if vintages is not None and vintages not in order:
+            waiting.setdefault(vintages, []).append(view)
+            continue
+        order.append(view)
+        order += waiting.pop(view, [])
+    return order
 
 
 def _size_rank(view: str) -> int:

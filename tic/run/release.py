@@ -4,6 +4,7 @@ as the steps; the CLI, the tests and the benchmark call it as it is."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -22,7 +23,6 @@ from tic.ops import alerts
 from tic.ops.calendar import load_calendar
 from tic.ops.lock import run_lock
 from tic.run import steps as plain
-from tic.run.briefs import BackgroundBriefs
 from tic.run.memory import give_back_free_memory
 from tic.run.quarantine import already_quarantined, quarantine_release
 from tic.source.collect import ReleaseFile
@@ -39,6 +39,8 @@ from warehouse.runs import (
     merge_run_log,
 )
 from warehouse.versions import current_values, latest_release_date, loaded_copies
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from expectations.results import GateReport
@@ -95,13 +97,9 @@ def run_release(
     Returns the outcome for loaded, nothing new and quarantined releases; any other failure is
     recorded as failed and raised.
     """
-    result = _load(source, settings, release_date, steps, flow, run_id_prefix)
-    if result.outcome == "loaded" and result.release_date is not None:
-        # After the publish, outside the writer's transaction; a failed brief never fails the run.
-        brief = write_release_brief(
-            settings.paths.database, settings.paths.briefs, result.release_date
-        )
-        result = _announce_loaded(settings, result, brief)
+    result = _brief_and_announce(
+        settings, _load(source, settings, release_date, steps, flow, run_id_prefix)
+    )
     _after_runs(settings, result.release_date)
     return result
 
@@ -136,8 +134,13 @@ def _load(
     )
 
 
-def _announce_loaded(settings: Settings, result: RunResult, brief: Path | None) -> RunResult:
-    """The loaded alert, once the release's brief is written (or has failed)."""
+def _brief_and_announce(settings: Settings, result: RunResult) -> RunResult:
+    """A loaded release's brief, then its loaded alert, which links the brief. After the
+    publish, outside the writer's lock; a failed brief never fails the run."""
+    if result.outcome != "loaded" or result.release_date is None:
+        return result
+    paths = settings.paths
+    brief = write_release_brief(paths.database, paths.briefs, result.release_date)
     result = replace(result, brief_path=str(brief) if brief else None)
     alert = alerts.loaded_alert(
         result.message, result.release_date, result.brief_path, result.report_path
@@ -263,9 +266,7 @@ def _record_failure(paths: DataPaths, record: RunRecord) -> None:
         else:  # a failure must not create a warehouse: the run log says what happened
             append_run_log(paths.run_log, record)
     except Exception as record_error:  # keep the run's own error, which is what people need
-        import logging
-
-        logging.getLogger(__name__).warning("could not record the failed run: %s", record_error)
+        log.warning("could not record the failed run: %s", record_error)
 
 
 def _first_line(error: BaseException) -> str:
@@ -287,43 +288,37 @@ def run_backfill(
     steps: Steps | None = None,
     flow: str = "tic-backfill",
     run_id_prefix: str = "local",
-    on_loaded: Callable[[RunResult], None] | None = None,
+    on_result: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Replay release folders named YYYY-MM-DD in date order, each as the vintage of its date;
     stop at the first quarantined release (later vintages must not load over a gap).
 
-    Each release's brief is drawn by a second process while the next release loads
-    (tic.run.briefs); its loaded alert goes out once the brief is written. The overdue check
-    and the mirror run once, after the last release. ``on_loaded`` sees each release's result
-    as soon as it is published (before its brief), for progress.
+    Each loaded release gets its brief and its loaded alert, as in ``run_release``; the
+    overdue check and the mirror run once, after the last release, or after the last one
+    published when a release fails. ``on_result`` sees each release's result as it ends.
     """
-    folders = release_folders(source)
     results: list[RunResult] = []
-    index: dict[date, int] = {}  # release date -> its place in results
-
-    def announce(briefs: BackgroundBriefs, *, wait: bool) -> None:
-        for day, brief in briefs.finished(wait=wait):
-            results[index[day]] = _announce_loaded(settings, results[index[day]], brief)
-
-    with BackgroundBriefs(settings.paths) as briefs:
-        try:
-            for folder in folders:
-                day = date.fromisoformat(folder.name)
-                result = _load(str(folder), settings, day, steps, flow, run_id_prefix)
-                results.append(result)
-                if on_loaded is not None:
-                    on_loaded(result)
-                if result.outcome == "quarantined":
-                    break
-                if result.outcome == "loaded" and result.release_date is not None:
-                    index[result.release_date] = len(results) - 1
-                    briefs.submit(result.release_date)
-                announce(briefs, wait=False)
-        finally:  # a failed release stops the backfill; the ones before it are loaded
-            announce(briefs, wait=True)
+    try:
+        for folder in release_folders(source):
+            day = date.fromisoformat(folder.name)
+            result = _brief_and_announce(
+                settings, _load(str(folder), settings, day, steps, flow, run_id_prefix)
+            )
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+            raise_if_rejected(result)
+    except Exception:
+        published = [r.release_date for r in results if r.outcome == "loaded"]
+        if published:
+            # The releases before the failure are published: mirror them now. The failure is
+            # what the caller must see, so a mirror error here is only logged.
+            try:
+                _after_runs(settings, published[-1])
+            except Exception as error:
+                log.warning("after the failed backfill, the mirror failed too: %s", error)
+        raise
     _after_runs(settings, results[-1].release_date if results else None)
-    for result in results:
-        raise_if_rejected(result)
     return results
 
 

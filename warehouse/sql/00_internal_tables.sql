@@ -60,3 +60,10 @@ create table if not exists internal.validation_results (
 create table if not exists internal.publish_state (
     publish_id varchar not null,
 );
+
+-- What this warehouse's objects were last built from (warehouse/load.py ensure_objects): the
+-- digest of the SQL files and the dictionary, and a fingerprint of the catalog they made.
+create table if not exists internal.schema_state (
+    sql_digest varchar not null,
+    catalog_fingerprint varchar not null,
+);
