@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import ROOT, query
 from tests.support.postgres import PostgresServer
-from tic.run.release import run_release
+from tic.run.release import run_backfill, run_release
 from tic.settings import Settings
 from warehouse.mirror import MirrorError, mirror_warehouse
 
@@ -217,6 +217,27 @@ def test_a_run_with_nothing_new_mirrors_a_mirror_that_is_behind(
     assert state == [(date(2026, 6, 18),)]
     # slt_table1.txt of 2026-06-18, line 7082: Grand Total 99996 2025-12 36479521
     assert pg_rows(settings.postgres_url, GRAND_TOTAL_2025_12) == [(36479521.0,)]
+
+
+def test_a_backfill_that_fails_mirrors_the_releases_it_published(
+    history: tuple[Settings, str], shared_tic: Path, tmp_path: Path
+) -> None:
+    """A backfill mirrors once, at its end; when a release fails, the releases before it are
+    published, and the mirror holds them before the failure is raised."""
+    settings, _ = history
+    releases = tmp_path / "releases"
+    releases.mkdir()
+    (releases / "2026-07-14").symlink_to(shared_tic / "releases" / "2026-07-14")
+    (releases / "2026-08-14").mkdir()
+    (releases / "2026-08-14" / "slt_table1.txt").write_text("<html><body>Down</body></html>\n")
+    with pytest.raises(Exception, match="HTML page"):
+        run_backfill(releases, settings)
+    assert settings.postgres_url is not None
+    assert pg_rows(settings.postgres_url, "select release_date from tic.releases order by 1") == [
+        (date(2023, 3, 15),),
+        (date(2026, 6, 18),),
+        (date(2026, 7, 14),),
+    ]
 
 
 def test_readers_see_the_old_mirror_or_the_new_during_a_publish(
