@@ -14,7 +14,7 @@ import pytest
 
 from tic.run.release import run_release
 from tic.settings import Settings
-from warehouse.load import create_objects, ensure_objects
+from warehouse.load import comment_views, create_objects, ensure_objects
 
 # Tables each publish updates for the groups and releases it touched (warehouse/sql/incremental).
 INCREMENTAL_TABLES = ("latest_winner", "latest_values", "revisions_all")
@@ -248,3 +248,30 @@ def test_a_publish_runs_the_warehouse_sql_again_when_the_objects_changed(
     assert len(before) == 3 and after == before  # the three real releases
     assert rebuilt == latest
     assert comment is not None and comment[0].startswith("Latest vintage of every holdings value.")
+
+
+def test_a_publish_by_another_tic_makes_the_next_one_run_the_sql_again(
+    lake: Lake, tmp_path: Path
+) -> None:
+    """A view another version of tic made, with the same columns and comments, is not seen in
+    the catalog: while the warehouse's last publish is this tic's, the set-up skips the SQL
+    and keeps it; once another tic has published, it runs the SQL and the view is this tic's
+    again."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(lake.data_dir / "tic.duckdb", copy)
+    con = duckdb.connect(str(copy))
+    try:
+        row = con.execute("select sql from duckdb_views() where view_name = 'releases'").fetchone()
+        assert row is not None
+        body = row[0].removeprefix("CREATE VIEW releases AS ").rstrip(";")
+        con.execute(f"create or replace view releases as select * from ({body}) where false")
+        comment_views(con)  # what any tic does after its SQL
+        ensure_objects(con)
+        kept = con.execute("select count(*) from releases").fetchone()
+        con.execute("update internal.publish_state set publish_id = 'another tic'")
+        ensure_objects(con)
+        rebuilt = con.execute("select count(*) from releases").fetchone()
+    finally:
+        con.close()
+    assert kept == (0,)
+    assert rebuilt == (3,)  # 2023-03-15, 2026-06-18, 2026-07-14

@@ -56,18 +56,27 @@ def create_objects(con: duckdb.DuckDBPyConnection) -> None:
 
 def ensure_objects(con: duckdb.DuckDBPyConnection) -> None:
     """``create_objects``, unless this warehouse's objects were built from the same SQL files
-    and dictionary and are still as built (each publish ran every file again: 0.2 s). A view
-    dropped or replaced by hand, a table dropped to be rebuilt, or objects an older tic made
-    after this one change the catalog's fingerprint, and the SQL runs again."""
-    digest = schema_digest()
-    if _built_state(con) == (digest, catalog_fingerprint(con)):
+    and dictionary and are still as built (each publish ran every file again: 0.2 s).
+
+    Built again: after a change to the SQL or the dictionary; when a view, macro or table is
+    missing or has other columns or comments than when built (dropped by hand, say, to be
+    rebuilt); and after a publish by another version of tic, which does not record this.
+    """
+    state = (schema_digest(), catalog_fingerprint(con), _published_id(con))
+    if _built_state(con) == state:
         return
     create_objects(con)
     con.execute("delete from internal.schema_state")
     con.execute(
-        "insert into internal.schema_state (sql_digest, catalog_fingerprint) values (?, ?)",
-        [digest, catalog_fingerprint(con)],
+        "insert into internal.schema_state (sql_digest, catalog_fingerprint, publish_id) "
+        "values (?, ?, ?)",
+        [state[0], catalog_fingerprint(con), state[2]],
     )
+
+
+def note_publish(con: duckdb.DuckDBPyConnection, publish_id: str) -> None:
+    """The objects ``ensure_objects`` checked go out with this publish."""
+    con.execute("update internal.schema_state set publish_id = ?", [publish_id])
 
 
 def schema_digest() -> str:
@@ -81,14 +90,15 @@ def schema_digest() -> str:
 
 
 def catalog_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """A digest of this database's views (their SQL and comments), macros, and tables' and
-    views' columns (with their comments): what ``create_objects`` makes. A few milliseconds."""
+    """A digest of this database's views and macros (names, parameters, comments) and of
+    every table's and view's columns (name, type, comment). Not the views' SQL: DuckDB writes
+    it back in another form once the database is reopened. A few milliseconds."""
     rows = con.execute(
         """
-        select 'view', schema_name, view_name, sql, coalesce(comment, '')
+        select 'view', schema_name, view_name, '', coalesce(comment, '')
         from duckdb_views() where database_name = current_database() and not internal
         union all
-        select 'macro', schema_name, function_name, coalesce(macro_definition, ''), ''
+        select 'macro', schema_name, function_name, parameters::varchar, ''
         from duckdb_functions()
         where database_name = current_database() and not internal
             and function_type in ('macro', 'table_macro')
@@ -102,18 +112,30 @@ def catalog_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
-def _built_state(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
-    """(SQL digest, catalog fingerprint) recorded by the last ``ensure_objects``, if any."""
+def _internal_table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     found = con.execute(
         "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'internal' and table_name = 'schema_state'"
+        "and schema_name = 'internal' and table_name = ?",
+        [table],
     ).fetchone()
-    if not found or not found[0]:
+    return bool(found and found[0])
+
+
+def _published_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    if not _internal_table_exists(con, "publish_state"):
+        return None
+    row = con.execute("select publish_id from internal.publish_state").fetchone()
+    return str(row[0]) if row else None
+
+
+def _built_state(con: duckdb.DuckDBPyConnection) -> tuple[str, str, str | None] | None:
+    """(SQL digest, catalog fingerprint, publish) recorded by the last ``ensure_objects``."""
+    if not _internal_table_exists(con, "schema_state"):
         return None
     row = con.execute(
-        "select sql_digest, catalog_fingerprint from internal.schema_state"
+        "select sql_digest, catalog_fingerprint, publish_id from internal.schema_state"
     ).fetchone()
-    return (str(row[0]), str(row[1])) if row else None
+    return (str(row[0]), str(row[1]), None if row[2] is None else str(row[2])) if row else None
 
 
 # Derived tables whose columns changed, by a column they now have: a warehouse built before

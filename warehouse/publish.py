@@ -22,7 +22,7 @@ import duckdb
 from tic.failpoints import crash_point
 from tic.files import fsync_path
 from tic.settings import DataPaths
-from warehouse.load import ensure_objects, refresh_latest, track_changes
+from warehouse.load import ensure_objects, note_publish, refresh_latest, track_changes
 from warehouse.parquet_lake import Changes, pending_changes, write_snapshot
 
 
@@ -34,6 +34,7 @@ def _publish_id(con: duckdb.DuckDBPyConnection) -> str | None:
 def _set_publish_id(con: duckdb.DuckDBPyConnection, publish_id: str) -> None:
     con.execute("delete from internal.publish_state")
     con.execute("insert into internal.publish_state (publish_id) values (?)", [publish_id])
+    note_publish(con, publish_id)
 
 
 @contextlib.contextmanager

@@ -62,8 +62,10 @@ create table if not exists internal.publish_state (
 );
 
 -- What this warehouse's objects were last built from (warehouse/load.py ensure_objects): the
--- digest of the SQL files and the dictionary, and a fingerprint of the catalog they made.
+-- digest of the SQL files and the dictionary, a fingerprint of the catalog they made, and
+-- the publish they went out with.
 create table if not exists internal.schema_state (
     sql_digest varchar not null,
     catalog_fingerprint varchar not null,
+    publish_id varchar,
 );
