@@ -63,14 +63,14 @@ def run(shared: Path, count: int, work: Path) -> list[dict[str, float | str]]:
     gate = GateTimings()
     gate.install(watch)
     rows: list[dict[str, float | str]] = []
-    last = {"wall": perf_counter(), "cpu": process_time(), "busy": machine_busy_s()}
+    previous_end = {"wall": perf_counter(), "cpu": process_time(), "busy": machine_busy_s()}
 
     def loaded(result: RunResult) -> None:
         """One release done: its time is the time since the one before ended."""
-        wall, cpu = perf_counter() - last["wall"], process_time() - last["cpu"]
-        busy = machine_busy_s() - last["busy"]
+        wall, cpu = perf_counter() - previous_end["wall"], process_time() - previous_end["cpu"]
+        busy = machine_busy_s() - previous_end["busy"]
         stages = summarise(watch.reset(), gate.reset())
-        last.update(wall=perf_counter(), cpu=process_time(), busy=machine_busy_s())
+        previous_end.update(wall=perf_counter(), cpu=process_time(), busy=machine_busy_s())
         assert result.outcome == "loaded", result
         if result.release_date is None or result.release_date.isoformat() == BASE_RELEASE:
             return
@@ -96,16 +96,9 @@ def run(shared: Path, count: int, work: Path) -> list[dict[str, float | str]]:
         results = run_backfill(releases, settings, on_result=loaded)
     finally:
         watch.uninstall()
-    tail = perf_counter() - last["wall"]
     total = perf_counter() - started
     assert len(results) == len(folders) + 1 and all(r.brief_path for r in results), results
-    print(
-        f"backfill of {len(results)} releases: {total:.1f} s; after the last publish, "
-        f"{tail:.2f} s to the end of the run",
-        flush=True,
-    )
-    if rows:
-        rows[-1]["tail_s"] = tail
+    print(f"backfill of {len(results)} releases: {total:.1f} s", flush=True)
     return rows
 
 
@@ -135,7 +128,6 @@ def summary(rows: list[dict[str, float | str]]) -> dict[str, float]:
         "cpu_median_last_third_s": statistics.median(cpus[-third:]),
         "cpu_slope_ms_per_release": 1000 * slope([float(r["release"]) for r in later], cpus),
         "machine_cpu_median_s": statistics.median(float(r["machine_cpu_s"]) for r in later),
-        "tail_s": float(rows[-1].get("tail_s", 0.0)),
     }
 
 

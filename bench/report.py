@@ -45,7 +45,7 @@ STAGE_ROWS = (
     ("reconcile_parquet", "reconcile_parquet"),
     ("publish", "publish (writable_copy, all)"),
     ("publish/copy", "  copy tic.duckdb"),
-    ("publish/create_objects", "  create_objects (views, macros)"),
+    ("publish/objects", "  objects (SQL files, when changed)"),
     ("publish/refresh", "  refresh latest winners + revisions (incremental)"),
     ("publish/parquet_export", "  Parquet snapshot export"),
     ("publish/fsync", "  fsync"),

@@ -44,7 +44,7 @@ TOP_LEVEL = (
 # Parts of publish/open and publish/commit (the rest is connect, checkpoint, close).
 PUBLISH_PARTS = (
     "publish/copy",
-    "publish/create_objects",
+    "publish/objects",
     "publish/refresh",
     "publish/parquet_export",
     "publish/fsync",
@@ -152,7 +152,7 @@ class Stopwatch:
 
     def _install_publish(self, publish: types.ModuleType, also: list[Any]) -> None:
         self.wrap([publish, *also], "reconcile_parquet", "reconcile_parquet")
-        self.wrap([publish], "ensure_objects", "publish/create_objects")
+        self.wrap([publish], "ensure_objects", "publish/objects")
         self.wrap([publish], "refresh_latest", "publish/refresh")
         self.wrap([publish], "_export_parquet", "publish/parquet_export")
         self.wrap([publish], "fsync_path", "publish/fsync")

@@ -62,7 +62,7 @@ def ensure_objects(con: duckdb.DuckDBPyConnection) -> None:
     missing or has other columns or comments than when built (dropped by hand, say, to be
     rebuilt); and after a publish by another version of tic, which does not record this.
     """
-    state = (schema_digest(), catalog_fingerprint(con), _published_id(con))
+    state = (schema_digest(), catalog_fingerprint(con), published_id(con))
     if _built_state(con) == state:
         return
     create_objects(con)
@@ -121,7 +121,8 @@ def _internal_table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(found and found[0])
 
 
-def _published_id(con: duckdb.DuckDBPyConnection) -> str | None:
+def published_id(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The id of the publish this database is (internal.publish_state), None before one."""
     if not _internal_table_exists(con, "publish_state"):
         return None
     row = con.execute("select publish_id from internal.publish_state").fetchone()

@@ -15,9 +15,11 @@ new still mirrors when the mirror is behind (the server was down at the last pub
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -295,17 +297,13 @@ def _first_releases(
 ) -> int:
     """The table of ``view``: the earliest vintage of each key of ``vintages``, dated by when
     it started; built, keyed and committed in one transaction, like a loaded table."""
-    import psycopg
-
     key = ", ".join(VIEW_KEYS[view])
     picked = ", ".join(
         '"realtime_start" as "release_date"' if c.name == "release_date" else f'"{c.name}"'
         for c in columns
     )
-    with psycopg.connect(postgres_url, connect_timeout=10) as target:
-        target.execute("set local maintenance_work_mem = '512MB'")
+    with _table_transaction(postgres_url) as target:
         target.execute("set local work_mem = '256MB'")  # the distinct-on sort, in memory
-        target.execute("set local synchronous_commit = off")
         _create_table(target, view, columns, logged)
         inserted = _execute(
             target,
@@ -335,6 +333,17 @@ def _size_rank(view: str) -> int:
     return LARGEST_FIRST.index(view) if view in LARGEST_FIRST else len(LARGEST_FIRST)
 
 
+@contextlib.contextmanager
+def _table_transaction(postgres_url: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection of its own for one table of tic_new, committed as the block ends."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, connect_timeout=10) as target:
+        target.execute("set local maintenance_work_mem = '512MB'")  # the key sorts in memory
+        target.execute("set local synchronous_commit = off")  # a lost copy is redone later
+        yield target
+
+
 def _load_table(
     postgres_url: str,
     view: str,
@@ -345,11 +354,7 @@ def _load_table(
     logged: bool,
 ) -> None:
     """One table of tic_new on a connection of its own: create, COPY, key, commit."""
-    import psycopg
-
-    with psycopg.connect(postgres_url, connect_timeout=10) as target:
-        target.execute("set local maintenance_work_mem = '512MB'")  # the key sorts in memory
-        target.execute("set local synchronous_commit = off")  # a lost copy is redone later
+    with _table_transaction(postgres_url) as target:
         _create_table(target, view, columns, logged)
         _copy_csv(target, view, path)  # FREEZE: the table is new in this transaction
         path.unlink()

@@ -22,13 +22,14 @@ import duckdb
 from tic.failpoints import crash_point
 from tic.files import fsync_path
 from tic.settings import DataPaths
-from warehouse.load import ensure_objects, note_publish, refresh_latest, track_changes
+from warehouse.load import (
+    ensure_objects,
+    note_publish,
+    published_id,
+    refresh_latest,
+    track_changes,
+)
 from warehouse.parquet_lake import Changes, pending_changes, write_snapshot
-
-
-def _publish_id(con: duckdb.DuckDBPyConnection) -> str | None:
-    row = con.execute("select publish_id from internal.publish_state").fetchone()
-    return str(row[0]) if row else None
 
 
 def _set_publish_id(con: duckdb.DuckDBPyConnection, publish_id: str) -> None:
@@ -59,7 +60,7 @@ def writable_copy(
         ensure_objects(con)
         track_changes(con)
         yield con
-        published = _publish_id(con)
+        published = published_id(con)
         if data_changed or published is None:
             refresh_latest(con)  # only the groups and releases this publish touched
             base = paths.parquet_snapshots / published if published else None
@@ -118,7 +119,7 @@ def reconcile_parquet(paths: DataPaths) -> None:
         return
     con = duckdb.connect(str(paths.database), read_only=True)
     try:
-        publish_id = _publish_id(con)
+        publish_id = published_id(con)
         if publish_id is None:
             return
         snapshot = paths.parquet_snapshots / publish_id
