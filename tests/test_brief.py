@@ -6,6 +6,8 @@ the file and line it comes from.
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -121,6 +123,56 @@ def test_brief_renders_every_part(rendered: Callable[[str], RenderedDom], releas
         assert tags.get("text", 0) >= 6, f"{name} has no title or axis labels: {tags}"
 
 
+# Run in Chromium at the end of a copy of the page: every text of each chart shown at this
+# width, as laid out, against its chart's edges and against the texts on its line.
+OVERFLOW_PROBE = """<script>
+const found = [];
+for (const figure of document.querySelectorAll("figure.chart")) {
+  for (const svg of figure.querySelectorAll("svg")) {
+    if (!svg.getClientRects().length) continue;  // the variant hidden at this width
+    const edge = svg.getBoundingClientRect();
+    const lines = {};
+    for (const text of svg.querySelectorAll("text")) {
+      const box = text.getBoundingClientRect();
+      const name = figure.dataset.chart + ": " + text.textContent;
+      if (box.left < edge.left - 0.5 || box.right > edge.right + 0.5 ||
+          box.top < edge.top - 0.5 || box.bottom > edge.bottom + 0.5) found.push("off " + name);
+      if (!text.hasAttribute("transform")) {
+        (lines[text.getAttribute("y")] ||= []).push([box.left, box.right, name]);
+      }
+    }
+    for (const line of Object.values(lines)) {
+      line.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < line.length; i++) {
+        if (line[i][0] < line[i - 1][1] - 0.5) found.push("touches " + line[i][2]);
+      }
+    }
+  }
+}
+document.body.dataset.overflow = JSON.stringify(found);
+</script>"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("release", ["2023-03-15", "2026-07-14"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_no_chart_text_runs_off_its_chart_or_into_another(
+    backfilled: Path, tmp_path: Path, release: str, width: int
+) -> None:
+    """Titles, legends and axis labels stay inside their chart and clear of each other, on a
+    desktop (the wide charts) and on a 390 px phone (the narrow ones), as Chromium lays out
+    the page with its own fonts."""
+    import json
+
+    page = (backfilled / "briefs" / f"{release}.html").read_text()
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", OVERFLOW_PROBE + "</body>"))
+    dom = dump_dom(probed, width)
+    found = re.search(r'data-overflow="([^"]*)"', dom.html)
+    assert found, "the probe did not run"
+    assert json.loads(html.unescape(found.group(1))) == []
+
+
 @needs_chromium
 def test_headline_equals_the_warehouse_and_table3(
     backfilled: Path, rendered: Callable[[str], RenderedDom]
@@ -163,6 +215,11 @@ def test_top_holders_are_countries(backfilled: Path) -> None:
     # slt_table3.txt of 2026-06-18, line 4722: Japan 2026-04 for_treas_pos 1209889.
     assert holders.row(0)[:2] == ("Japan", 1209889.0)
     assert holders.height == 10
+    page = (backfilled / "briefs" / "2026-07-14.html").read_text()
+    chart = page.split('data-chart="top_holders"')[1].split("</figure>")[0]
+    tips = re.findall(r"<title>([^<]*)</title>", chart)
+    # each bar says its value on hover, biggest first, in both drawings (wide and phone)
+    assert len(tips) == 20 and tips[0] == tips[10] == "Japan: 1,209.9 bn"
     aggregates = query(
         backfilled,
         "select distinct country from holdings where security = 'treasury' "

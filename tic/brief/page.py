@@ -8,7 +8,6 @@ from datetime import date
 from functools import partial
 from html import escape
 
-import altair as alt
 import polars as pl
 
 from tic.brief import charts
@@ -99,9 +98,9 @@ def render_page(data: BriefData) -> str:
 """
 
 
-def _figure(name: str, build: Callable[[int], alt.TopLevelMixin]) -> str:
+def _figure(name: str, build: Callable[[int], str]) -> str:
     """The chart drawn for a wide screen and for a phone; the CSS shows one of them."""
-    wide, narrow = charts.svg(build, charts.WIDE), charts.svg(build, charts.NARROW)
+    wide, narrow = build(charts.WIDE), build(charts.NARROW)
     return (
         f'<figure class="chart" data-chart="{name}">'
         f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div></figure>'
