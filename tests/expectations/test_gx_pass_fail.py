@@ -55,3 +55,23 @@ def test_a_failing_suite_is_run_again_for_its_counts_and_lines(
     ]
     assert failed[0].failed_rows == 1
     assert failed[0].examples[0]["line_number"] == first_holding["line_number"]
+
+
+def test_suites_read_each_expectation_as_great_expectations_builds_it() -> None:
+    """Inside ``configurations_built_once`` an expectation's configuration is the one GX
+    builds (built once, then the same object); outside, GX's own property is back."""
+    from great_expectations.expectations.expectation import Expectation
+
+    from expectations.gx_validation import configurations_built_once
+    from expectations.suites import build_suite
+
+    gx_property = Expectation.__dict__["configuration"]
+    suite = build_suite("slt_table3", release_date=JUNE_RELEASE)
+    with configurations_built_once():
+        for expectation in suite.expectations:
+            built = expectation.configuration
+            assert built == gx_property.fget(expectation)
+            assert expectation.configuration is built
+    assert Expectation.__dict__["configuration"] is gx_property
+    first = suite.expectations[0]
+    assert first.configuration is not first.configuration  # GX builds a new one each time
