@@ -120,8 +120,7 @@ def newest_month_not_before_current(
 ) -> CheckResult:
     """A release never takes months away: a file whose newest month is older than the
     warehouse's is truncated (or an old copy)."""
-    periods: list[date] = frame["period"].drop_nulls().to_list()
-    newest = max(periods, default=None)
+    newest: date | None = frame["period"].max()  # type: ignore[assignment]
     later = previous if newest is None else previous.filter(pl.col("period") > newest)
     lost = later.group_by("period").agg(rows=pl.len()).sort("period")
     return result_from_failures(
