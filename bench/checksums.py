@@ -19,6 +19,9 @@ VIEWS = (
     "observations",
     "issuer_sector_holdings",
     "npr_summary",
+    "countries",
+    "holdings_first_release",
+    "flows_first_release",
 )
 AS_OF_DATES = ("2023-03-16", "2026-06-18", "2026-07-01", "2026-07-14")
 VOLATILE = ("loaded_at",)

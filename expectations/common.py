@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
 
 from expectations.results import ERROR, CheckResult, plain
 from expectations.settings import FILE_NAME_BY_SOURCE, MAX_EXAMPLES
-from transforms.common import PARSED_SCHEMA
+from transforms.common import PARSED_SCHEMA, add_months
 
 EXAMPLE_COLUMNS = (
     "line_number",
@@ -77,3 +78,11 @@ def result_from_failures(
         examples=examples_from(failures, file_name, columns, origin),
         file_name=file_name,
     )
+
+
+def months_around(frames: list[pl.DataFrame], *, months: int) -> list[date]:
+    """The months of the frames' rows, and `months` months either side of each."""
+    present: set[date] = set()
+    for frame in frames:
+        present.update(frame["period"].unique().drop_nulls().to_list())
+    return sorted({add_months(p, shift) for p in present for shift in range(-months, months + 1)})

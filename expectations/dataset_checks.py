@@ -11,6 +11,7 @@ import polars as pl
 from expectations.common import (
     EXAMPLE_COLUMNS,
     file_name_of,
+    months_around,
     result_from_failures,
 )
 from expectations.results import WARNING, CheckResult
@@ -28,10 +29,17 @@ SERIES_COLUMNS = [name for name in KEY_COLUMNS if name != "period"]
 
 
 def dataset_checks(
-    source: str, frame: pl.DataFrame, current: pl.DataFrame | None
+    source: str,
+    frame: pl.DataFrame,
+    current: pl.DataFrame | None,
+    changed: pl.DataFrame | None = None,
 ) -> list[CheckResult]:
-    """All polars checks of one source's incoming frame (``current``: the warehouse's values)."""
-    results = [periods_contiguous(source, frame), amounts_not_off_by_factor_1000(source, frame)]
+    """All polars checks of one source's incoming frame (``current``: the warehouse's values;
+    ``changed``: the frame's rows the release changes, by default all)."""
+    results = [
+        periods_contiguous(source, frame),
+        amounts_not_off_by_factor_1000(source, frame, changed),
+    ]
     if source in SOURCES_WITH_GAPLESS_SERIES:
         results.append(series_periods_contiguous(source, frame))
     if current is not None and current.height:
@@ -107,17 +115,28 @@ def series_periods_contiguous(source: str, frame: pl.DataFrame) -> CheckResult:
     )
 
 
-def amounts_not_off_by_factor_1000(source: str, frame: pl.DataFrame) -> CheckResult:
+def amounts_not_off_by_factor_1000(
+    source: str, frame: pl.DataFrame, judged: pl.DataFrame | None = None
+) -> CheckResult:
     """No value is OUTLIER_FACTOR times the median size of its series around it (a value
-    multiplied by 1000), nor, for holdings, a non-zero value that small a share of it."""
+    multiplied by 1000), nor, for holdings, a non-zero value that small a share of it. Only
+    the rows of ``judged`` (by default all) are judged, each against its series in ``frame``;
+    the medians read the months around them (a window either side: room for gaps)."""
     size = pl.col("usd_millions").abs()
     median = pl.col("series_median")
-    checked = frame.filter(pl.col("usd_millions").is_not_null()).sort([*SERIES_COLUMNS, "period"])
+    context = frame
+    if judged is not None and judged.height < frame.height:
+        months = months_around([judged], months=OUTLIER_WINDOW_MONTHS)
+        context = frame.filter(pl.col("period").is_in(months))
+    checked = context.filter(pl.col("usd_millions").is_not_null()).sort([*SERIES_COLUMNS, "period"])
     checked = checked.with_columns(
         series_median=size.rolling_median(OUTLIER_WINDOW_MONTHS, center=True, min_samples=4).over(
             SERIES_COLUMNS
         )
     )
+    if judged is not None and judged.height < frame.height:
+        row = [*KEY_COLUMNS, "line_number"] if "line_number" in frame.columns else KEY_COLUMNS
+        checked = checked.join(judged.select(row), on=list(row), how="semi", nulls_equal=True)
     too_big = (median >= OUTLIER_MIN_MEDIAN_MILLIONS) & (size >= OUTLIER_FACTOR * median)
     too_small = (
         (pl.col("measure") == "holdings")

@@ -6,9 +6,13 @@ A report with errors means: load nothing, quarantine the release, show ``failure
 
 The suites judge what the release changes: the rows the load would store (a key the warehouse
 does not hold, or another amount or code for one it holds) and every row whose key the file
-repeats. The other rows are values the warehouse already holds, which passed the same suite
-when they were loaded; re-checking them made each release cost more as the files grew. The
-polars, cross-table and history checks still read the whole files.
+repeats. The other rows are values the warehouse already holds, which passed the same checks
+when they were loaded; re-checking them made each release cost more as the files grew. So too
+the checks of values: the outlier check judges the changed rows against their series around
+them, the revision checks the changed rows, and the identities the months with a changed row
+(and the month either side, for the month-on-month identity). The checks of a file's shape
+(months without gaps, rows per month, the newest month) still read the whole files: a row a
+file drops is no changed row.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from time import perf_counter
 
 import polars as pl
 
-from expectations.common import is_usable
+from expectations.common import is_usable, months_around
 from expectations.cross_table import cross_table_checks
 from expectations.dataset_checks import dataset_checks
 from expectations.gx_validation import validate_sources
@@ -50,25 +54,32 @@ def run_gate(
     """
     started = perf_counter()
     timings: dict[str, float] = {}
-    changed = {
-        source: rows_to_validate(frame, current.get(source)) for source, frame in incoming.items()
+    changes = {
+        source: changed_rows(frame, current.get(source)) for source, frame in incoming.items()
+    }
+    judged = {
+        source: rows if rows.height else incoming[source].head(1)
+        for source, rows in changes.items()
     }
     timings["select_changed_rows"] = perf_counter() - started
-    results = validate_sources(changed, release_date=release_date, timings=timings)
+    results = validate_sources(judged, release_date=release_date, timings=timings)
 
     polars_started = perf_counter()
     # A frame without the parsed schema is reported by its GX suite; the polars checks skip
     # it rather than fail on a missing column, and do not fall back to the warehouse's copy.
     usable = {source: frame for source, frame in incoming.items() if is_usable(frame)}
     for source, frame in sorted(usable.items()):
-        results += dataset_checks(source, frame, current.get(source))
+        results += dataset_checks(source, frame, current.get(source), changes[source])
     available = {
         source: frame
         for source, frame in current.items()
         if source not in incoming and is_usable(frame)
     } | usable
-    results += cross_table_checks(available, set(usable))
-    results += history_checks(usable, current, release_date=release_date, calendar=calendar)
+    around = months_around([changes[source] for source in usable], months=1)
+    results += cross_table_checks(within_months(available, around), set(usable))
+    results += history_checks(
+        usable, current, changed=changes, release_date=release_date, calendar=calendar
+    )
     timings["polars_checks"] = perf_counter() - polars_started
     timings["total"] = perf_counter() - started
     return GateReport(
@@ -79,11 +90,21 @@ def run_gate(
 
 
 def rows_to_validate(frame: pl.DataFrame, held: pl.DataFrame | None) -> pl.DataFrame:
-    """The rows of an incoming frame its suite must judge: those the load would store as new
-    versions (compared with ``held``, the warehouse's current values of the source) and every
-    row whose key the file repeats. A frame the polars code cannot read, or a source the
-    warehouse does not hold, is judged whole; a file that changes no value keeps one row, so
-    the table-level expectations still see the file."""
+    """The rows of an incoming frame its suite must judge: ``changed_rows``, or the first row
+    of a file that changes no value, so the table-level expectations still see the file."""
+    rows = changed_rows(frame, held)
+    return rows if rows.height else frame.head(1)
+
+
+def within_months(frames: dict[str, pl.DataFrame], periods: list[date]) -> dict[str, pl.DataFrame]:
+    return {source: f.filter(pl.col("period").is_in(periods)) for source, f in frames.items()}
+
+
+def changed_rows(frame: pl.DataFrame, held: pl.DataFrame | None) -> pl.DataFrame:
+    """The rows of an incoming frame the load would store as new versions (compared with
+    ``held``, the warehouse's current values of the source), and every row whose key the file
+    repeats; none for a file that changes nothing. A frame the polars code cannot read, or a
+    source the warehouse does not hold, is changed whole."""
     if not frame.height or held is None or not held.height or not is_usable(frame):
         return frame
     if not set(STORED_KEY + STORED_VALUES) <= set(held.columns):
@@ -100,5 +121,4 @@ def rows_to_validate(frame: pl.DataFrame, held: pl.DataFrame | None) -> pl.DataF
     repeated = (
         pl.struct(list(KEY_COLUMNS)).is_duplicated() | pl.struct(list(STORED_KEY)).is_duplicated()
     )
-    rows = marked.filter(differs | repeated).sort("_row").select(frame.columns)
-    return rows if rows.height else frame.head(1)
+    return marked.filter(differs | repeated).sort("_row").select(frame.columns)

@@ -25,10 +25,12 @@ def history_checks(
     incoming: dict[str, pl.DataFrame],
     current: dict[str, pl.DataFrame],
     *,
+    changed: dict[str, pl.DataFrame] | None = None,
     release_date: date,
     calendar: pl.DataFrame | None,
 ) -> list[CheckResult]:
-    """Calendar, newest-month and revision checks of every incoming source."""
+    """Calendar, newest-month and revision checks of every incoming source; the revision
+    checks read the rows the release changes (``changed``, by default the whole frames)."""
     results: list[CheckResult] = []
     expected = None
     if calendar is not None:
@@ -41,7 +43,7 @@ def history_checks(
         if previous is not None and previous.height:
             results += [
                 newest_month_not_before_current(source, frame, previous),
-                *revisions(source, frame, previous),
+                *revisions(source, (changed or {}).get(source, frame), previous),
             ]
     return results
 

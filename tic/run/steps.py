@@ -104,7 +104,7 @@ def resolve_release_date(
     folder = Path(source).name
     if not is_url(source) and _DATE_FOLDER.fullmatch(folder):
         return date.fromisoformat(folder)
-    newest: date = max(max(frame["period"].to_list()) for frame in frames.values())
+    newest: date = max(frame["period"].max() for frame in frames.values())  # type: ignore[type-var,assignment]
     found = release_for_month(calendar, newest)
     if found is None:
         raise ReleaseError(
