@@ -408,3 +408,13 @@ def test_change_macros_refuse_bad_requests(warehouse, sql: str, message: str) ->
     with pytest.raises(duckdb.InvalidInputException) as raised:
         warehouse.execute(sql).fetchall()
     assert str(raised.value) == f"Invalid Input Error: {message}"
+
+
+def test_each_load_keeps_the_source_displacements_as_a_full_recompute(backfilled: Path) -> None:
+    """internal.source_displacements, brought up to date by each load for the groups it
+    changed, holds exactly what recomputing every group gives (and is not empty)."""
+    table = "select * from internal.source_displacements"
+    full = "select * from internal.source_displacements_now"
+    assert query(backfilled, f"select count(*) from ({table})")[0][0] > 1000
+    assert query(backfilled, f"select count(*) from ({table} except all {full})") == [(0,)]
+    assert query(backfilled, f"select count(*) from ({full} except all {table})") == [(0,)]

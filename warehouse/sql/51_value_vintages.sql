@@ -4,7 +4,10 @@
 -- group), so a version shows from its release until it is superseded or its source displaced.
 
 -- measure is 'holdings' for every holdings value, so it only splits flow groups.
-create or replace view internal.source_displacements_now as
+-- The displacements of the (dataset, period, security, measure) groups a relation lists (its
+-- name, as text): a group's depend on its own versions only, so a load recomputes those of
+-- the groups it changed (warehouse/vintages.py).
+create or replace macro internal.source_displacements_in(groups) as table
 with arrivals as (
     select
         versions.dataset,
@@ -14,6 +17,7 @@ with arrivals as (
         precedence.source_rank,
         min(versions.release_date) as arrived,
     from internal.observation_versions as versions
+    semi join query_table(groups) as scope using (dataset, period, security, measure)
     join internal.source_precedence as precedence using (source)
     where
         versions.dataset in ('holdings', 'flows')
@@ -29,8 +33,14 @@ select
     ) as displaced,
 from arrivals;
 
--- A few thousand rows, rebuilt by every load (warehouse/vintages.py); created here for a
--- warehouse built before it existed.
+create or replace view internal.observation_groups as
+select distinct dataset, period, security, measure from internal.observation_versions;
+
+create or replace view internal.source_displacements_now as
+from internal.source_displacements_in('internal.observation_groups');
+
+-- A few thousand rows, kept up to date by every load (warehouse/vintages.py); created here
+-- for a warehouse built before it existed.
 create table if not exists internal.source_displacements as
 select * from internal.source_displacements_now;
 
