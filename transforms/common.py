@@ -196,29 +196,24 @@ def amounts_from_text(frame: pl.DataFrame, columns: list[str], file_name: str) -
         for name in columns
     }
     text = frame.with_columns(**cleaned)
-    missing_cells = [*sorted(NOT_AVAILABLE), ""]
-    missing = pl.lit(missing_cells)
-    numbers = text.with_columns(
-        pl.when(pl.col(name).is_null() | pl.col(name).str.to_lowercase().is_in(missing))
-        .then(None)
-        .otherwise(pl.col(name))
-        .cast(pl.Float64, strict=False)
-        .alias(name)
+    # n.a. and empty cells do not cast, so they come out null like a null cell.
+    numbers = text.with_columns(pl.col(name).cast(pl.Float64, strict=False) for name in columns)
+    # The rest that did not cast are not numbers: look for them among the rows holding a cell
+    # that did not cast (few), not in every cell.
+    uncast = [
+        pl.col(name).cast(pl.Float64, strict=False).is_null() & pl.col(name).is_not_null()
         for name in columns
-    )
-    for name in columns:
-        bad = numbers.filter(
-            pl.col(name).is_null()
-            & ~text[name].is_null()
-            & ~text[name].str.to_lowercase().is_in(missing_cells)
-        )
+    ]
+    suspects = text.filter(pl.any_horizontal(uncast)) if columns else text.clear()
+    missing_cells = [*sorted(NOT_AVAILABLE), ""]
+    for name, did_not_cast in zip(columns, uncast, strict=True):
+        bad = suspects.filter(did_not_cast & ~pl.col(name).str.to_lowercase().is_in(missing_cells))
         if bad.height:
             row = bad.row(0, named=True)
-            cell = text.filter(pl.col("line_number") == row["line_number"])[name][0]
             raise ParseError(
                 file_name,
                 row["line_number"],
-                f"column {name!r} holds {cell!r}, which is not a number",
+                f"column {name!r} holds {row[name]!r}, which is not a number",
             )
     return numbers
 
