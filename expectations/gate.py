@@ -109,16 +109,16 @@ def changed_rows(frame: pl.DataFrame, held: pl.DataFrame | None) -> pl.DataFrame
         return frame
     if not set(STORED_KEY + STORED_VALUES) <= set(held.columns):
         return frame
-    stored = held.select(
-        *STORED_KEY,
-        *(pl.col(c).alias(f"{c}_held") for c in STORED_VALUES),
-        pl.lit(True).alias("_held"),
-    ).unique(subset=list(STORED_KEY), keep="any")
-    marked = frame.with_row_index("_row").join(stored, on=list(STORED_KEY), how="left")
-    differs = pl.col("_held").is_null()
-    for column in STORED_VALUES:
-        differs = differs | pl.col(column).ne_missing(pl.col(f"{column}_held"))
+    stored = list(STORED_KEY + STORED_VALUES)
+    marked = frame.with_row_index("_row")
+    # A row the warehouse holds as it is (key, amount and code) is the one row of its key there.
+    held_as_is = marked.join(
+        held.select(pl.col(c).cast(frame.schema[c]) for c in stored),
+        on=stored,
+        how="semi",
+        nulls_equal=True,
+    )["_row"]
     repeated = (
         pl.struct(list(KEY_COLUMNS)).is_duplicated() | pl.struct(list(STORED_KEY)).is_duplicated()
     )
-    return marked.filter(differs | repeated).sort("_row").select(frame.columns)
+    return marked.filter(~pl.col("_row").is_in(held_as_is) | repeated).select(frame.columns)
