@@ -94,7 +94,7 @@ def full_rebuild(data_dir: Path) -> dict[str, float]:
     from tic.settings import DataPaths
     from warehouse.load import create_objects
     from warehouse.publish import reconcile_parquet
-    from warehouse.vintages import refresh_vintages
+    from warehouse.vintages import rebuild_vintages
 
     paths = DataPaths(data_dir)
     con = duckdb.connect(str(paths.database))
@@ -104,7 +104,7 @@ def full_rebuild(data_dir: Path) -> dict[str, float]:
             con.execute(f"drop table internal.{table}")
         started = perf_counter()
         create_objects(con)  # builds the missing tables from all versions
-        refresh_vintages(con)  # the sources' arrivals, rebuilt by every load
+        rebuild_vintages(con)  # every group's source arrivals
         rebuild_s = perf_counter() - started
         con.execute("checkpoint")
     finally:

@@ -20,3 +20,12 @@ def refresh_vintages(con: duckdb.DuckDBPyConnection) -> None:
         "insert into internal.source_displacements "
         "from internal.source_displacements_in('pending_groups')"
     )
+
+
+def rebuild_vintages(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute internal.source_displacements for every group (what each load did before it
+    kept the table up to date; bench/history.py times it as part of a full rebuild)."""
+    con.execute(
+        "create or replace table internal.source_displacements as "
+        "select * from internal.source_displacements_now"
+    )
