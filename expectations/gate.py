@@ -57,10 +57,7 @@ def run_gate(
     changes = {
         source: changed_rows(frame, current.get(source)) for source, frame in incoming.items()
     }
-    judged = {
-        source: rows if rows.height else incoming[source].head(1)
-        for source, rows in changes.items()
-    }
+    judged = {source: judged_rows(incoming[source], rows) for source, rows in changes.items()}
     timings["select_changed_rows"] = perf_counter() - started
     results = validate_sources(judged, release_date=release_date, timings=timings)
 
@@ -92,12 +89,19 @@ def run_gate(
 def rows_to_validate(frame: pl.DataFrame, held: pl.DataFrame | None) -> pl.DataFrame:
     """The rows of an incoming frame its suite must judge: ``changed_rows``, or the first row
     of a file that changes no value, so the table-level expectations still see the file."""
-    rows = changed_rows(frame, held)
-    return rows if rows.height else frame.head(1)
+    return judged_rows(frame, changed_rows(frame, held))
+
+
+def judged_rows(frame: pl.DataFrame, changed: pl.DataFrame) -> pl.DataFrame:
+    """The changed rows, or the first row of a file that changes nothing."""
+    return changed if changed.height else frame.head(1)
 
 
 def within_months(frames: dict[str, pl.DataFrame], periods: list[date]) -> dict[str, pl.DataFrame]:
-    return {source: f.filter(pl.col("period").is_in(periods)) for source, f in frames.items()}
+    """Each frame's rows of the given months."""
+    return {
+        source: frame.filter(pl.col("period").is_in(periods)) for source, frame in frames.items()
+    }
 
 
 def changed_rows(frame: pl.DataFrame, held: pl.DataFrame | None) -> pl.DataFrame:

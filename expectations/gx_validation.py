@@ -1,7 +1,7 @@
 """Run the per-source suites with Great Expectations and turn its results into CheckResults.
 
-One ephemeral context for the process, one pandas datasource, one dataframe asset and
-whole-dataframe batch definition per source; each release's suite is validated on its batch,
+One ephemeral context per run, one pandas datasource, one dataframe asset and
+whole-dataframe batch definition per source; each suite is validated on its batch,
 pass/fail first and in summary only when something failed. Each polars frame is converted to
 pandas once.
 """
@@ -13,6 +13,7 @@ import gc
 import math
 import sys
 from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import date
 from time import perf_counter
 from typing import Any
@@ -48,7 +49,7 @@ def validate_sources(
     timings["import_great_expectations"] = perf_counter() - started
 
     started = perf_counter()
-    batch_definitions = _BatchDefinitions.of_this_process()
+    batch_definitions = _BatchDefinitions()
     timings["gx_context"] = perf_counter() - started
 
     started = perf_counter()
@@ -59,12 +60,10 @@ def validate_sources(
 
 
 class _BatchDefinitions:
-    """One ephemeral GX context for the process, with a dataframe asset and whole-frame batch
-    definition per source, made on first use. Making them saves GX's configuration as YAML
-    each time (0.05 s per release); what a run passes in is only the frame, as a batch
-    parameter, and the suite, which is validated without being stored."""
-
-    _made: _BatchDefinitions | None = None
+    """One ephemeral GX context per run, with a dataframe asset and whole-frame batch
+    definition per source, made on first use. Not shared between runs: its execution engine
+    keeps each batch's data and caches metrics by batch id, which is the same for a source in
+    every run. The suites are validated without being stored (storing one serialised it)."""
 
     def __init__(self) -> None:
         import great_expectations as gx
@@ -74,12 +73,6 @@ class _BatchDefinitions:
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self._datasource = context.data_sources.add_pandas(name="tic_release")
         self._by_source: dict[str, Any] = {}
-
-    @classmethod
-    def of_this_process(cls) -> _BatchDefinitions:
-        if cls._made is None:
-            cls._made = cls()
-        return cls._made
 
     def __getitem__(self, source: str) -> Any:
         if source not in self._by_source:
@@ -116,28 +109,46 @@ def _validate_each(
     return results
 
 
+# Inside ``configurations_built_once``: each expectation's configuration, by id (the
+# expectation is kept too, so its id is not reused). None elsewhere, and in other threads.
+_BUILT: ContextVar[dict[int, tuple[Any, Any]] | None] = ContextVar("_BUILT", default=None)
+
+
 @contextlib.contextmanager
 def configurations_built_once() -> Iterator[None]:
     """GX 1.x builds an expectation's configuration anew (a pydantic ``dict()`` and a new
     object) each time it reads one of its arguments: about 60 times per expectation and run,
     which was 40% of the suites' time. Nothing changes an expectation while its suite runs, so
-    inside this block each expectation builds it once."""
-    from great_expectations.expectations.expectation import Expectation
-
-    original = Expectation.__dict__["configuration"]
-    built: dict[int, tuple[Any, Any]] = {}  # id -> (the expectation, kept alive; its config)
-
-    def configuration(expectation: Any) -> Any:
-        entry = built.get(id(expectation))
-        if entry is None or entry[0] is not expectation:
-            entry = built[id(expectation)] = (expectation, original.fget(expectation))
-        return entry[1]
-
-    Expectation.configuration = property(configuration)  # type: ignore[method-assign,assignment]
+    inside this block each expectation builds it once. Outside it, and in any other thread,
+    the property is GX's own."""
+    _cache_configurations()
+    token = _BUILT.set({})
     try:
         yield
     finally:
-        Expectation.configuration = original  # type: ignore[method-assign]
+        _BUILT.reset(token)
+
+
+def _cache_configurations() -> None:
+    """Put the caching property on GX's Expectation class, once per process."""
+    from great_expectations.expectations.expectation import Expectation
+
+    current = Expectation.__dict__["configuration"]
+    if getattr(current.fget, "gx_configuration", None) is not None:
+        return
+    built_by_gx = current.fget
+
+    def configuration(expectation: Any) -> Any:
+        built = _BUILT.get()
+        if built is None:
+            return built_by_gx(expectation)
+        entry = built.get(id(expectation))
+        if entry is None or entry[0] is not expectation:
+            entry = built[id(expectation)] = (expectation, built_by_gx(expectation))
+        return entry[1]
+
+    configuration.gx_configuration = built_by_gx  # type: ignore[attr-defined]
+    Expectation.configuration = property(configuration)  # type: ignore[method-assign,assignment]
 
 
 def to_pandas(frame: pl.DataFrame) -> Any:

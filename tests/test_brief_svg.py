@@ -4,6 +4,8 @@ The widths are Helvetica's (1/1000 em, from its AFM metrics) times BROWSER_WIDER
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tic.brief.svg import Linear, amount_label, clip, nice_step, text_width, wrap
@@ -61,3 +63,44 @@ def test_amount_labels_use_separators_and_a_typographic_minus() -> None:
     assert amount_label(-40, 20) == "\u221240"
     assert amount_label(0.4, 0.2) == "0.4"
     assert amount_label(-0.0, 20) == "0"
+
+
+def test_a_month_without_an_official_figure_draws_no_official_bar() -> None:
+    """An n.a. amount (null) draws nothing and does not stop the chart."""
+    from datetime import date
+
+    import polars as pl
+
+    from tic.brief.charts import holdings_by_holder
+
+    split = pl.DataFrame(
+        {
+            "period": [date(2026, 3, 1), date(2026, 4, 1)],
+            "official_usd_millions": [None, 3_900_000.0],
+            "private_usd_millions": [5_400_000.0, 5_450_000.0],
+        }
+    )
+    tips = re.findall(r"<title>([^<]*)</title>", holdings_by_holder(split))
+    assert tips == ["Private: 5,400.0 bn", "Official: 3,900.0 bn", "Private: 5,450.0 bn"]
+
+
+def test_a_series_break_near_the_start_is_labelled_right_of_its_line() -> None:
+    from datetime import date
+
+    import polars as pl
+
+    from tic.brief.charts import NARROW, official_share
+
+    months = [date(2000 + i // 12, i % 12 + 1, 1) for i in range(300)]
+    split = pl.DataFrame(
+        {
+            "period": months,
+            "official_usd_millions": [60.0] * 300,
+            "private_usd_millions": [40.0] * 300,
+            "total_usd_millions": [100.0] * 300,
+        }
+    )
+    breaks = pl.DataFrame({"period": [date(2001, 1, 1)], "label": ["MFH history to Table 3"]})
+    markup = official_share(split, breaks, NARROW)
+    label = re.search(r'<text x="([\d.]+)"[^>]*>MFH history to Table 3</text>', markup)
+    assert label and 'text-anchor="end"' not in label.group(0)

@@ -16,20 +16,16 @@ NAME_COLUMNS = ("source", "country", "country_code", "row_kind", "region")
 
 def record_printed_names(
     con: duckdb.DuckDBPyConnection, release_date: date, frames: Iterable[pl.DataFrame]
-) -> bool:
-    """Store the names each frame prints under release_date, replacing a same-day copy.
-    True when some source prints other names than its newest copy stored so far (the same-day
-    copy, else the latest earlier one): only then can the dimension change."""
-    differs = False
+) -> None:
+    """Store the names each frame prints under release_date, replacing a same-day copy."""
     for frame in frames:
-        names = printed_names(frame).select(NAME_COLUMNS)
+        names = printed_names(frame)
         for source in names["source"].unique():
-            differs = differs or not _same_names(con, source, release_date, names)
             con.execute(
                 "delete from internal.country_names where source = ? and release_date = ?",
                 [source, release_date],
             )
-        con.register("printed", names.to_arrow())
+        con.register("printed", names.select(NAME_COLUMNS).to_arrow())
         columns = ", ".join(NAME_COLUMNS)
         con.execute(
             f"insert into internal.country_names ({columns}, release_date) "
@@ -37,23 +33,6 @@ def record_printed_names(
             [release_date],
         )
         con.unregister("printed")
-    return differs
-
-
-def _same_names(
-    con: duckdb.DuckDBPyConnection, source: str, release_date: date, names: pl.DataFrame
-) -> bool:
-    """Whether the source's newest stored copy up to release_date prints exactly `names` (in
-    the same order: the order decides which printing of a code comes first)."""
-    columns = ", ".join(NAME_COLUMNS)
-    newest = con.execute(
-        f"select {columns} from internal.country_names where source = ? and release_date = "
-        "(select max(release_date) from internal.country_names "
-        "where source = ? and release_date <= ?) order by rowid",
-        [source, source, release_date],
-    ).pl()
-    mine = names.filter(pl.col("source") == source)
-    return newest.height == mine.height and newest.equals(mine.cast(newest.schema))
 
 
 def rebuild_countries(con: duckdb.DuckDBPyConnection) -> None:
@@ -73,8 +52,6 @@ def rebuild_countries(con: duckdb.DuckDBPyConnection) -> None:
 def refresh_countries(
     con: duckdb.DuckDBPyConnection, release_date: date, frames: Iterable[pl.DataFrame]
 ) -> None:
-    """The loader's step: record the release's names, then rebuild the dimension if the names
-    differ from those it was built from (it is built from the newest copy of each source's
-    names, so the same names again leave it as it is)."""
-    if record_printed_names(con, release_date, frames):
-        rebuild_countries(con)
+    """The loader's step: record the release's names, then rebuild the dimension."""
+    record_printed_names(con, release_date, frames)
+    rebuild_countries(con)

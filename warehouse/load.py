@@ -14,7 +14,7 @@ import polars as pl
 from tic.failpoints import crash_point
 from warehouse.countries import refresh_countries
 from warehouse.dictionary import comment_statements, dictionary_text
-from warehouse.vintages import refresh_vintages
+from warehouse.vintages import rebuild_vintages, refresh_vintages
 
 VALUE_KEY = ("source", "dataset", "period", "country", "row_kind", "security", "holder", "measure")
 STORED_COLUMNS = (*VALUE_KEY, "country_code", "usd_millions")
@@ -47,10 +47,13 @@ def sql_scripts() -> list[tuple[str, str]]:
 def create_objects(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table, macro and view that is missing, and replace the views and macros
     (idempotent). The latest-vintage tables are built in full only when missing; after that
-    ``refresh_latest`` updates them with what a publish changed."""
+    ``refresh_latest`` updates them with what a publish changed. The source displacements are
+    recomputed in full: this runs when the SQL changed, which may change how they are made,
+    and each load then keeps them up to date for the groups it changes."""
     _drop_outdated_tables(con)
     for _name, text in sql_scripts():
         con.execute(text)
+    rebuild_vintages(con)
     comment_views(con)
 
 
@@ -376,6 +379,7 @@ def load_release(
     validation_status: ValidationStatus,
 ) -> LoadSummary:
     """Apply the release's files to a writable copy of the warehouse (see warehouse.publish)."""
+    track_changes(con)
     check_release_order(con, release_date)
     changed = {}
     for load in loads:

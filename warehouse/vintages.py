@@ -23,8 +23,8 @@ def refresh_vintages(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def rebuild_vintages(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute internal.source_displacements for every group (what each load did before it
-    kept the table up to date; bench/history.py times it as part of a full rebuild)."""
+    """Recompute internal.source_displacements for every group: ``create_objects`` does, when
+    the SQL that defines them may have changed (bench/history.py times it in a full rebuild)."""
     con.execute(
         "create or replace table internal.source_displacements as "
         "select * from internal.source_displacements_now"

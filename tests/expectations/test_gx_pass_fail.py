@@ -59,19 +59,32 @@ def test_a_failing_suite_is_run_again_for_its_counts_and_lines(
 
 def test_suites_read_each_expectation_as_great_expectations_builds_it() -> None:
     """Inside ``configurations_built_once`` an expectation's configuration is the one GX
-    builds (built once, then the same object); outside, GX's own property is back."""
+    builds, built once; outside the block, after it raised, and in another thread it is built
+    on each read again, as GX does."""
+    import threading
+
     from great_expectations.expectations.expectation import Expectation
 
     from expectations.gx_validation import configurations_built_once
     from expectations.suites import build_suite
 
-    gx_property = Expectation.__dict__["configuration"]
     suite = build_suite("slt_table3", release_date=JUNE_RELEASE)
+    first = suite.expectations[0]
     with configurations_built_once():
+        gx_builds = Expectation.__dict__["configuration"].fget.gx_configuration
         for expectation in suite.expectations:
             built = expectation.configuration
-            assert built == gx_property.fget(expectation)
+            assert built == gx_builds(expectation)
             assert expectation.configuration is built
-    assert Expectation.__dict__["configuration"] is gx_property
-    first = suite.expectations[0]
-    assert first.configuration is not first.configuration  # GX builds a new one each time
+        in_thread: list[object] = []
+        reader = threading.Thread(target=lambda: in_thread.append(first.configuration))
+        reader.start()
+        reader.join()
+        assert in_thread[0] is not first.configuration
+    try:
+        with configurations_built_once():
+            raise RuntimeError("a suite failed")
+    except RuntimeError:
+        pass
+    assert first.configuration == gx_builds(first)
+    assert first.configuration is not first.configuration

@@ -18,6 +18,7 @@ from tic.brief.svg import (
     DOMAIN,
     INK,
     LABEL_PX,
+    MINUS,
     Canvas,
     Header,
     Linear,
@@ -72,16 +73,18 @@ def _ticks(width: int) -> int:
 
 @dataclass(frozen=True)
 class Segment:
-    """One coloured piece of a bar: usd_millions (a count where the chart counts values);
-    `tip` is shown on hover."""
+    """One coloured piece of a bar: usd_millions (a count where the chart counts values; None
+    for n.a., which draws nothing); `tip` is shown on hover."""
 
-    value: float
+    value: float | None
     colour: str
     tip: str
 
 
-def _tip(name: str, usd_millions: float) -> str:
-    return f"{name}: {usd_millions / 1000:,.1f} bn".replace("-", "\u2212")
+def _tip(name: str, usd_millions: float | None) -> str:
+    if usd_millions is None:
+        return f"{name}: n.a."
+    return f"{name}: {usd_millions / 1000:,.1f} bn".replace("-", MINUS)
 
 
 def _stack(
@@ -92,6 +95,8 @@ def _stack(
     up = down = 0.0
     placed = []
     for segment in segments:
+        if segment.value is None:
+            continue
         value = segment.value / per_unit
         if value >= 0:
             placed.append((up, up + value, segment))
@@ -250,8 +255,9 @@ def movers(change: pl.DataFrame, months: int, width: int = WIDE) -> str:
     )
 
 
-def _signed(usd_millions: float, name: str) -> Segment:
-    return Segment(usd_millions, RISE if usd_millions > 0 else FALL, _tip(name, usd_millions))
+def _signed(usd_millions: float | None, name: str) -> Segment:
+    rise = usd_millions is not None and usd_millions > 0
+    return Segment(usd_millions, RISE if rise else FALL, _tip(name, usd_millions))
 
 
 def official_share(split: pl.DataFrame, breaks: pl.DataFrame, width: int = WIDE) -> str:
@@ -297,14 +303,23 @@ def official_share(split: pl.DataFrame, breaks: pl.DataFrame, width: int = WIDE)
         points = [
             (x(p.toordinal()), y(v / t))
             for p, v, t in zip(periods, split[column].to_list(), totals, strict=True)
-            if t
+            if t and v is not None
         ]
         d = "M" + "L".join(f"{px:.1f},{py:.1f}" for px, py in points)
         canvas.path(d, stroke=colour, stroke_px=2)
-    for row in breaks.iter_rows(named=True):
+    for index, row in enumerate(breaks.iter_rows(named=True)):
         at = x(row["period"].toordinal())
         canvas.path(lines_path([(at, top, at, top + height)]), stroke="#333", dash="4,3")
-        canvas.text(at - 4, top + 12, row["label"], size_px=11, anchor="end", fill="#333")
+        # left of its line where it fits there, else right of it; one line lower per break
+        left = at - 4 - text_width(row["label"], 11) >= plot_left
+        canvas.text(
+            at - 4 if left else at + 4,
+            top + 12 + 14 * index,
+            row["label"],
+            size_px=11,
+            anchor="end" if left else "start",
+            fill="#333",
+        )
     return canvas.markup()
 
 
