@@ -86,14 +86,9 @@ def run_gate(
     )
 
 
-def rows_to_validate(frame: pl.DataFrame, held: pl.DataFrame | None) -> pl.DataFrame:
-    """The rows of an incoming frame its suite must judge: ``changed_rows``, or the first row
-    of a file that changes no value, so the table-level expectations still see the file."""
-    return judged_rows(frame, changed_rows(frame, held))
-
-
 def judged_rows(frame: pl.DataFrame, changed: pl.DataFrame) -> pl.DataFrame:
-    """The changed rows, or the first row of a file that changes nothing."""
+    """What a source's suite judges: the changed rows, or the first row of a file that changes
+    nothing (the table-level expectations still see the file)."""
     return changed if changed.height else frame.head(1)
 
 

@@ -6,9 +6,15 @@ from datetime import date
 
 import polars as pl
 
-from expectations.gate import rows_to_validate
+from expectations.gate import changed_rows, judged_rows
 from expectations.results import GateReport
 from tests.expectations.conftest import as_warehouse
+
+
+def rows_to_validate(frame: pl.DataFrame, held: pl.DataFrame | None) -> pl.DataFrame:
+    """What the gate hands a source's suite (expectations/gate.py run_gate)."""
+    return judged_rows(frame, changed_rows(frame, held))
+
 
 Frames = dict[str, pl.DataFrame]
 JUNE_RELEASE = date(2026, 6, 18)
