@@ -8,7 +8,8 @@ from pathlib import Path
 from bench.report import write_section
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results.md"
-HEADING = "## Full benchmark (`bench/run.py`, before this change)"
+# bench/run.py's heading, or a hand-edited one ("..., before this change)"): its start.
+HEADING = "## Full benchmark"
 END = "<!-- end of the bench/run.py section; hand-written sections may follow -->"
 NEW_SECTION = f"## Full benchmark (`bench/run.py`)\n\nnew figures\n\n{END}\n"
 
