@@ -28,6 +28,7 @@ from tic.brief.svg import (
     overhang_px,
     rect,
     text_width,
+    tick_step,
     x_axis_amounts,
     y_axis_amounts,
     y_labels_px,
@@ -127,7 +128,7 @@ def ranking(
     ends = [end for row in placed for piece in row for end in piece[:2]]
     plot_left = left_pad + label_col
     x, ticks = Linear.labelled(ends, plot_left, plot_left + width, _ticks(width))
-    last = amount_label(ticks[-1], ticks[-1] - ticks[-2] if len(ticks) > 1 else 1.0)
+    last = amount_label(ticks[-1], tick_step(ticks))
     right_pad = max(right_pad, overhang_px(last) + 6)
     total_width = plot_left + width + right_pad
     header = Header.of(title, subtitle, total_width - left_pad - right_pad, legend)

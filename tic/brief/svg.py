@@ -67,6 +67,11 @@ def nice_step(span: float, count: int) -> float:
     return step * (10 if ratio >= 7.07 else 5 if ratio >= 3.16 else 2 if ratio >= 1.41 else 1)
 
 
+def tick_step(ticks: Sequence[float]) -> float:
+    """The step between evenly spaced ticks (1 for a single tick)."""
+    return ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+
+
 def amount_label(value: float, step: float) -> str:
     """A tick's number: thousands separated, as many decimals as the step needs."""
     decimals = max(0, -math.floor(math.log10(step))) if 0 < step < 1 else 0
@@ -109,7 +114,7 @@ class Linear:
         """``nice`` with fewer ticks where their labels would touch (as Vega drops them)."""
         while True:
             scale, ticks = cls.nice(values, start_px, end_px, count)
-            step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+            step = tick_step(ticks)
             widest = max(text_width(amount_label(t, step), LABEL_PX) for t in ticks)
             if count <= 2 or (widest + 10) * (len(ticks) - 1) <= abs(end_px - start_px):
                 return scale, ticks
@@ -261,7 +266,7 @@ def x_axis_amounts(
     canvas: Canvas, scale: Linear, ticks: Sequence[float], top: float, bottom: float, title: str
 ) -> None:
     """Vertical grid lines at the ticks, their labels and the axis title below the plot."""
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    step = tick_step(ticks)
     canvas.path(lines_path([(scale(t), top, scale(t), bottom) for t in ticks]), stroke=GRID)
     canvas.path(
         lines_path([(scale(t), bottom, scale(t), bottom + 5) for t in ticks]), stroke=DOMAIN
@@ -283,7 +288,7 @@ def y_axis_amounts(
 ) -> None:
     """Horizontal grid lines at the ticks, labels left of the plot, the title read upwards at
     the canvas's left edge."""
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    step = tick_step(ticks)
     canvas.path(lines_path([(left, scale(t), right, scale(t)) for t in ticks]), stroke=GRID)
     canvas.path(lines_path([(left - 5, scale(t), left, scale(t)) for t in ticks]), stroke=DOMAIN)
     for tick in ticks:
@@ -297,5 +302,5 @@ def y_labels_px(
     ticks: Sequence[float], label: Callable[[float, float], str] = amount_label
 ) -> float:
     """The room a y axis takes left of the plot: its widest label, the tick, the title."""
-    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    step = tick_step(ticks)
     return max(text_width(label(t, step), LABEL_PX) for t in ticks) + 12 + 16
