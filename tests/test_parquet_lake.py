@@ -56,7 +56,8 @@ def lake(shared_tic: Path, tmp_path_factory: pytest.TempPathFactory) -> Lake:
     then 2026-07-14 loaded and the files recorded again."""
     data_dir = tmp_path_factory.mktemp("lake") / "data"
     settings = Settings(data_dir=data_dir)
-    tables = ("observation_versions", "revisions", "holdings")
+    tables = ("observation_versions", "revisions", "holdings", "holdings_vintages")
+    tables += ("holdings_first_release",)
     for release in JUNE:
         assert run_release(str(shared_tic / "releases" / release), settings).outcome == "loaded"
     june = {table: lake_files(data_dir, table) for table in tables}
@@ -92,6 +93,60 @@ def test_latest_tables_rewrite_only_the_years_a_release_touched(lake: Lake) -> N
     rewritten = [n for n in july if n.startswith("period_year=2026/")]
     assert rewritten
     assert all(july[n] != june.get(n) for n in rewritten)
+
+
+def test_the_vintage_views_rewrite_only_open_spans_and_the_release_s_own_files(
+    lake: Lake,
+) -> None:
+    """Inside a year 2026-07-14 touched, the vintage views keep the files of earlier releases
+    (same inode) and add those of 2026-07-14: the span 2026-07-14 ended (2025-12 Grand Total
+    of long-term securities, 36,479,521 as 2026-06-18 printed it) goes to its ended_ file."""
+    year = "period_year=2025/"
+    june, july = lake.june["holdings_first_release"], lake.july["holdings_first_release"]
+    assert f"{year}first_2026-06-18.parquet" in june
+    assert {n: july[n] for n in june} == june  # no value is first published twice
+    assert f"{year}first_{JULY}.parquet" not in july  # 2025 was published before July
+
+    june, july = lake.june["holdings_vintages"], lake.july["holdings_vintages"]
+    kept = {n: s for n, s in june.items() if n.startswith(year) and "current" not in n}
+    assert {n: july[n] for n in kept} == kept
+    assert july[f"{year}current.parquet"] != june[f"{year}current.parquet"]
+    ended = lake.data_dir / "parquet" / "holdings_vintages" / year / f"ended_{JULY}.parquet"
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"select usd_millions, realtime_start::varchar, realtime_end::varchar "
+            f"from read_parquet('{ended}') where country = 'Grand Total' "
+            "and security = 'us_long_term' and holder = 'all' and period = date '2025-12-01'"
+        )
+        .fetchall()
+    )
+    assert rows == [(36_479_521, "2026-06-18", "2026-07-13")]
+
+
+def test_every_parquet_table_equals_its_view_after_incremental_publishes(lake: Lake) -> None:
+    """Each folder under parquet/, written piece by piece by three publishes, holds the rows
+    of the view of its name (observation_versions: the version store without superseded_by)."""
+    parquet = lake.data_dir / "parquet"
+    con = duckdb.connect(str(lake.data_dir / "tic.duckdb"), read_only=True)
+    differing = {}
+    try:
+        for table in sorted(p for p in parquet.iterdir()):
+            files = f"read_parquet('{table}/**/*.parquet', hive_partitioning = false)"
+            view = table.name
+            if view == "observation_versions":
+                view = "(select * exclude (superseded_by) from internal.observation_versions)"
+            if not any(table.rglob("*.parquet")):
+                differing[table.name] = con.execute(f"select count(*) from {view}").fetchone()
+                continue
+            differing[table.name] = con.execute(
+                f"select count(*) from ((select * from {view} except all select * from {files}) "
+                f"union all (select * from {files} except all select * from {view}))"
+            ).fetchone()
+    finally:
+        con.close()
+    assert len(differing) >= 14
+    assert differing == dict.fromkeys(differing, (0,))
 
 
 def test_the_versions_lake_holds_every_version_with_its_release(lake: Lake) -> None:
