@@ -16,8 +16,9 @@ from tic.run.release import run_release
 from tic.settings import Settings
 from warehouse.load import comment_views, create_objects, ensure_objects
 
-# Tables each publish updates for the groups and releases it touched (warehouse/sql/incremental).
-INCREMENTAL_TABLES = ("latest_winner", "latest_values", "revisions_all")
+# Tables each publish updates for the groups and releases it touched (warehouse/sql/incremental,
+# warehouse/vintages.py).
+INCREMENTAL_TABLES = ("latest_winner", "latest_values", "revisions_all", "first_values")
 
 JUNE = ("2023-03-15", "2026-06-18")
 JULY = "2026-07-14"

@@ -35,8 +35,10 @@ def record_printed_names(
         con.unregister("printed")
 
 
-def rebuild_countries(con: duckdb.DuckDBPyConnection) -> None:
-    """Replace internal.countries and internal.country_lookup from every name stored."""
+def rebuild_countries(con: duckdb.DuckDBPyConnection) -> bool:
+    """Replace internal.countries and internal.country_lookup from every name stored. True
+    when a printed name and code the lookup held before now maps to another row (or none)."""
+    before = con.execute("select * from internal.country_lookup").pl()
     names = con.execute("select * from internal.country_names").pl()
     countries, lookup = build_countries(names)
     for table, frame in (("countries", countries), ("country_lookup", lookup)):
@@ -47,11 +49,14 @@ def rebuild_countries(con: duckdb.DuckDBPyConnection) -> None:
             f"select {', '.join(frame.columns)} from rebuilt"
         )
         con.unregister("rebuilt")
+    after = con.execute("select * from internal.country_lookup").pl()
+    return before.join(after, on=before.columns, how="anti", nulls_equal=True).height > 0
 
 
 def refresh_countries(
     con: duckdb.DuckDBPyConnection, release_date: date, frames: Iterable[pl.DataFrame]
-) -> None:
-    """The loader's step: record the release's names, then rebuild the dimension."""
+) -> bool:
+    """The loader's step: record the release's names, then rebuild the dimension. True when
+    names already held map to other countries now (see ``rebuild_countries``)."""
     record_printed_names(con, release_date, frames)
-    rebuild_countries(con)
+    return rebuild_countries(con)

@@ -386,6 +386,6 @@ def load_release(
         changed[load.file_name] = apply_file(con, release_date, load)
         crash_point("during_load")
         record_file(con, release_date, load, changed[load.file_name], validation_status)
-    refresh_countries(con, release_date, [load.frame for load in loads])
-    refresh_vintages(con)
+    names_changed = refresh_countries(con, release_date, [load.frame for load in loads])
+    refresh_vintages(con, names_changed=names_changed)
     return LoadSummary(release_date, [load.file_name for load in loads], changed)

@@ -41,21 +41,13 @@ class Export:
     relation: str
     partition: Partition | None
     columns: str = "*"
-    # With period_year: the name of the file, inside the year's folder, that holds a row; the
-    # files of the releases a publish loaded and "current" are rewritten, the others kept.
-    file_of_row: str | None = None
+    files: ReleaseFiles | None = None  # with period_year: files per release in each year
 
     def select(self, where: str = "true") -> str:
         extra = ", year(period) as period_year" if self.partition == "period_year" else ""
-        if self.file_of_row is not None:
-            extra += f", {self.file_of_row} as {FILE_COLUMN}"
+        if self.files is not None:
+            extra += f", {self.files.name_of_row()} as {FILE_COLUMN}"
         return f"select {self.columns}{extra} from {self.relation} where {where}"
-
-    def files_of(self, release_dates: Collection[date]) -> set[str]:
-        """The file names (without .parquet) a publish of these releases rewrites."""
-        return {CURRENT} | {
-            f"{prefix}{day.isoformat()}" for day in release_dates for prefix in FILE_PREFIXES
-        }
 
     def where(self, keys: Collection[int | date]) -> str:
         """The rows of the partitions ``keys``. Years as date ranges, not ``year(period)``: a
@@ -74,12 +66,43 @@ class Export:
         return f"release_date in ({dates})" if dates else "false"
 
 
+@dataclass(frozen=True)
+class ReleaseFiles:
+    """Files per release inside each year's folder: ``<prefix><release>.parquet`` holds the rows
+    whose ``column`` is that release's date, ``current.parquet`` (with ``current``) those whose
+    column is NULL. A row of a release's file is one of that release's versions, or a span it
+    ended, so it lies in a period that release touched."""
+
+    prefix: str
+    column: str
+    current: bool
+
+    def name_of_row(self) -> str:
+        name = f"strftime({self.column}, '{self.prefix}%Y-%m-%d')"
+        return f"coalesce({name}, '{CURRENT}')" if self.current else name
+
+    def names(self, release_dates: Collection[date]) -> set[str]:
+        """The files (without .parquet) a publish of these releases rewrites in a touched year."""
+        names = {f"{self.prefix}{day.isoformat()}" for day in release_dates}
+        return names | {CURRENT} if self.current else names
+
+    def rows(self, release_dates: Collection[date], periods: Collection[date]) -> str:
+        """The rows of those files, as a condition on the view's own columns (a condition on
+        the file name would hide them from the views' filter pushdown: twice the time)."""
+        days = ", ".join(f"date '{day.isoformat()}'" for day in sorted(release_dates))
+        months = ", ".join(f"date '{month.isoformat()}'" for month in sorted(periods))
+        released = f"{self.column} in ({days})" if days else "false"
+        if self.current:  # the open spans of the whole years
+            return f"({released} or {self.column} is null)"
+        # Only the months touched: the first-release windows read those periods only.
+        return f"{released} and period in ({months})" if months else "false"
+
+
 FILE_COLUMN = "parquet_file"
 CURRENT = "current"
-FILE_PREFIXES = ("ended_", "first_")
 # A span ends the day before the release that ended it (ALFRED's realtime_end).
-VINTAGE_FILE = "coalesce(strftime(realtime_end + 1, 'ended_%Y-%m-%d'), 'current')"
-FIRST_RELEASE_FILE = "strftime(release_date, 'first_%Y-%m-%d')"
+SPANS = ReleaseFiles("ended_", "realtime_end + 1", current=True)
+FIRST_PUBLISHED = ReleaseFiles("first_", "release_date", current=False)
 
 # Every data view of the contract. A view that does not exist in the database yet is skipped;
 # add a view here to export it. The run log (runs, validation_results) changes on every run,
@@ -89,16 +112,11 @@ EXPORTS: tuple[Export, ...] = (
     Export("flows", "flows", "period_year"),
     Export("official_private", "official_private", "period_year"),
     Export(
-        "holdings_first_release",
-        "holdings_first_release",
-        "period_year",
-        file_of_row=FIRST_RELEASE_FILE,
+        "holdings_first_release", "holdings_first_release", "period_year", files=FIRST_PUBLISHED
     ),
-    Export(
-        "flows_first_release", "flows_first_release", "period_year", file_of_row=FIRST_RELEASE_FILE
-    ),
-    Export("holdings_vintages", "holdings_vintages", "period_year", file_of_row=VINTAGE_FILE),
-    Export("flows_vintages", "flows_vintages", "period_year", file_of_row=VINTAGE_FILE),
+    Export("flows_first_release", "flows_first_release", "period_year", files=FIRST_PUBLISHED),
+    Export("holdings_vintages", "holdings_vintages", "period_year", files=SPANS),
+    Export("flows_vintages", "flows_vintages", "period_year", files=SPANS),
     Export("observations", "observations", "period_year"),
     Export("issuer_sectors", "issuer_sectors", "period_year"),
     Export("npr_summary", "npr_summary", "period_year"),
@@ -178,14 +196,14 @@ def _write_changed(
         changes.period_years if export.partition == "period_year" else changes.release_dates
     )
     rewritten = {_folder(export.partition, key) for key in keys}
-    files = export.files_of(changes.release_dates) if export.file_of_row else set()
+    files = export.files.names(changes.release_dates) if export.files else set()
     if files and not _has_files_per_release(previous):
         _write(con, export, export.select(), target)  # a lake written before files per release
         return
     _link_unchanged(previous, target, rewritten, files)
     if not keys:
         return
-    _write(con, export, export.select(_changed_rows(export, changes, keys, files)), target)
+    _write(con, export, export.select(_changed_rows(export, changes, keys)), target)
     for folder in target.iterdir():
         if folder.name in rewritten and not any(folder.iterdir()):
             folder.rmdir()  # a touched year left with no rows, as a rewritten folder would be
@@ -206,19 +224,11 @@ def _link_unchanged(previous: Path, target: Path, rewritten: set[str], files: se
                     _link_or_copy(str(file), str(target / folder.name / file.name))
 
 
-def _changed_rows(
-    export: Export, changes: Changes, keys: Collection[int | date], files: set[str]
-) -> str:
+def _changed_rows(export: Export, changes: Changes, keys: Collection[int | date]) -> str:
     """The condition on the rows of the partitions, or files, a publish rewrites."""
     where = export.where(keys)
-    if export.file_of_row is not None:
-        names = ", ".join(f"'{name}'" for name in sorted(files))
-        where = f"({where}) and {export.file_of_row} in ({names})"
-    if export.file_of_row == FIRST_RELEASE_FILE:
-        # A value first published by a release this publish loaded is one of its versions,
-        # so it lies in a period the publish touched: the window reads those months only.
-        periods = ", ".join(f"date '{p.isoformat()}'" for p in sorted(changes.periods))
-        where = f"({where}) and period in ({periods})"
+    if export.files is not None:
+        where = f"({where}) and {export.files.rows(changes.release_dates, changes.periods)}"
     return where
 
 
@@ -238,7 +248,7 @@ def _write(con: duckdb.DuckDBPyConnection, export: Export, select: str, target: 
     """Write the rows of select into target's partition folders (replacing those folders, or,
     for an export with files per release, the files it writes)."""
     fresh = target.parent / f".{export.name}.changed"
-    if export.file_of_row is None:
+    if export.files is None:
         _copy(con, select, fresh, partition=export.partition)
         if fresh.is_dir():
             target.mkdir(exist_ok=True)

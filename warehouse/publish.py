@@ -42,7 +42,7 @@ PUBLISH_CONFIG: dict[str, str | bool | int | float | list[str]] = {
 }
 VACUUM_TASKS = 100  # DuckDB's default
 # Tables the refresh deletes rows from, and the share of dead rows that makes it vacuum them.
-REWRITTEN_TABLES = ("latest_values", "latest_winner", "source_displacements")
+REWRITTEN_TABLES = ("latest_values", "latest_winner", "source_displacements", "first_values")
 MAX_DEAD_SHARE = 0.25
 
 

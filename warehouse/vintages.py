@@ -1,16 +1,22 @@
-"""Keep the vintage views fast: each group's source arrivals, brought up to date by each load."""
+"""Keep the vintage views fast: each group's source arrivals and each key's first span, brought
+up to date by each load (definitions: warehouse/sql/51_value_vintages.sql)."""
 
 from __future__ import annotations
 
 import duckdb
 
 GROUP = ("dataset", "period", "security", "measure")
+FIRST_VALUE_KEY = ("dataset", "period", "country", "security", "holder", "measure")
 
 
-def refresh_vintages(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute internal.source_displacements (a few thousand rows the vintage views and the
-    change macros read; definition: warehouse/sql/51_value_vintages.sql) for the groups the
-    loads on this connection changed (pending_groups, warehouse.load.track_changes)."""
+def refresh_vintages(con: duckdb.DuckDBPyConnection, *, names_changed: bool = False) -> None:
+    """Bring internal.source_displacements (a few thousand rows the vintage views and the
+    change macros read) and internal.first_values (the first-release views) up to date with
+    the groups and releases the loads on this connection changed (pending_groups and
+    pending_releases, warehouse.load.track_changes).
+
+    names_changed: a name or code the warehouse already held maps to another country now, so
+    first values kept under the old name are rebuilt."""
     match = " and ".join(f"held.{c} = changed.{c}" for c in GROUP)
     con.execute(
         "delete from internal.source_displacements as held "
@@ -20,12 +26,53 @@ def refresh_vintages(con: duckdb.DuckDBPyConnection) -> None:
         "insert into internal.source_displacements "
         "from internal.source_displacements_in('pending_groups')"
     )
+    if names_changed:
+        _rebuild_first_values(con)
+    else:
+        _add_first_values(con)
 
 
 def rebuild_vintages(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute internal.source_displacements for every group: ``create_objects`` does, when
-    the SQL that defines them may have changed (bench/history.py times it in a full rebuild)."""
+    """Recompute both tables from every version: ``create_objects`` does, when the SQL that
+    defines them may have changed (bench/history.py times it in a full rebuild)."""
     con.execute(
         "create or replace table internal.source_displacements as "
         "select * from internal.source_displacements_now"
+    )
+    _rebuild_first_values(con)
+
+
+def _rebuild_first_values(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("delete from internal.first_values")
+    con.execute(
+        "insert into internal.first_values by name "
+        "from internal.first_spans('internal.value_vintages') order by dataset, period"
+    )
+
+
+def _add_first_values(con: duckdb.DuckDBPyConnection) -> None:
+    """The first spans of the pending releases: their spans (in the pending groups) of keys
+    with no span from an earlier release. A same-day reload's earlier first spans go first."""
+    con.execute(
+        "set variable pending_release_dates = ("
+        "select coalesce(list(distinct release_date), []::date[]) from pending_releases)"
+    )
+    con.execute(
+        "delete from internal.first_values "
+        "where list_contains(getvariable('pending_release_dates'), release_date)"
+    )
+    group = ", ".join(GROUP)
+    con.execute(
+        f"""
+        create or replace temp view first_value_candidates as
+        select spans.*
+        from internal.value_vintages as spans
+        semi join (select distinct {group} from pending_groups) as changed using ({group})
+        anti join internal.first_values as held using ({", ".join(FIRST_VALUE_KEY)})
+        where list_contains(getvariable('pending_release_dates'), spans.realtime_start)
+        """
+    )
+    con.execute(
+        "insert into internal.first_values by name "
+        "from internal.first_spans('first_value_candidates')"
     )

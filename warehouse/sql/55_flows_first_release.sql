@@ -1,5 +1,5 @@
 -- Each flow value as first published: what flows_as_of returned right after the first
--- release that carried its key, with that release's date.
+-- release that carried its key, with that release's date (kept in internal.first_values).
 create or replace view flows_first_release as
 select
     period,
@@ -10,9 +10,7 @@ select
     measure,
     usd_millions,
     source,
-    realtime_start as release_date,
+    release_date,
     country_kind,
-from flows_vintages
-qualify row_number() over (
-    partition by period, country, security, holder, measure order by realtime_start
-) = 1;
+from internal.first_values
+where dataset = 'flows';
