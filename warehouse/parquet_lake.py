@@ -76,6 +76,10 @@ class ReleaseFiles:
     prefix: str
     column: str
     current: bool
+    # A column of the relation that filters the versions' scan before the views' joins: the
+    # spans open or ended by the newest release are versions it did not supersede, or it did
+    # (releases load in date order).
+    superseded_by: str | None = None
 
     def name_of_row(self) -> str:
         name = f"strftime({self.column}, '{self.prefix}%Y-%m-%d')"
@@ -93,7 +97,11 @@ class ReleaseFiles:
         months = ", ".join(f"date '{month.isoformat()}'" for month in sorted(periods))
         released = f"{self.column} in ({days})" if days else "false"
         if self.current:  # the open spans of the whole years
-            return f"({released} or {self.column} is null)"
+            spans = f"({released} or {self.column} is null)"
+            if self.superseded_by is not None:
+                superseded = f"{self.superseded_by} in ({days})" if days else "false"
+                spans += f" and ({self.superseded_by} is null or {superseded})"
+            return spans
         # Only the months touched: the first-release windows read those periods only.
         return f"{released} and period in ({months})" if months else "false"
 
@@ -101,7 +109,7 @@ class ReleaseFiles:
 FILE_COLUMN = "parquet_file"
 CURRENT = "current"
 # A span ends the day before the release that ended it (ALFRED's realtime_end).
-SPANS = ReleaseFiles("ended_", "realtime_end + 1", current=True)
+SPANS = ReleaseFiles("ended_", "realtime_end + 1", current=True, superseded_by="superseded_by")
 FIRST_PUBLISHED = ReleaseFiles("first_", "release_date", current=False)
 
 # Every data view of the contract. A view that does not exist in the database yet is skipped;
@@ -115,8 +123,21 @@ EXPORTS: tuple[Export, ...] = (
         "holdings_first_release", "holdings_first_release", "period_year", files=FIRST_PUBLISHED
     ),
     Export("flows_first_release", "flows_first_release", "period_year", files=FIRST_PUBLISHED),
-    Export("holdings_vintages", "holdings_vintages", "period_year", files=SPANS),
-    Export("flows_vintages", "flows_vintages", "period_year", files=SPANS),
+    # The views with superseded_by, for SPANS's filter (the files hold the views' columns).
+    Export(
+        "holdings_vintages",
+        "internal.holdings_spans",
+        "period_year",
+        columns="* exclude (superseded_by)",
+        files=SPANS,
+    ),
+    Export(
+        "flows_vintages",
+        "internal.flows_spans",
+        "period_year",
+        columns="* exclude (superseded_by)",
+        files=SPANS,
+    ),
     Export("observations", "observations", "period_year"),
     Export("issuer_sectors", "issuer_sectors", "period_year"),
     Export("npr_summary", "npr_summary", "period_year"),

@@ -83,6 +83,9 @@ select
     names.kind as country_kind,
     spans.realtime_start,
     cast(spans.realtime_stop - interval 1 day as date) as realtime_end,
+    -- Not in the vintage views: lets a reader of the open spans, or of those one release
+    -- ended, filter the versions' scan before the joins (warehouse/parquet_lake.py).
+    spans.superseded_by,
 from spans
 left join internal.country_lookup as names
     on names.printed_country = spans.country
