@@ -97,3 +97,17 @@ def test_http_polls_load_new_vintages_only(
     assert revised[0][0] > 0
     outcomes = query(tmp_path, "select outcome from runs order by started_at")
     assert [o for (o,) in outcomes] == ["loaded", "nothing_new", "loaded"]
+
+
+def test_a_release_without_data_months_asks_for_its_date() -> None:
+    """A source whose files parse to no rows cannot be dated by the calendar: the run says so
+    in one line and asks for --release-date, instead of failing on max() of nothing."""
+    import polars as pl
+
+    from tic.errors import ReleaseError
+    from tic.ops.calendar import load_calendar
+    from tic.run.steps import resolve_release_date
+
+    empty = {"slt_table1": pl.DataFrame({"period": []}, schema={"period": pl.Date})}
+    with pytest.raises(ReleaseError, match=r"no data month .* pass --release-date YYYY-MM-DD"):
+        resolve_release_date(None, "/srv/incoming", empty, load_calendar())

@@ -104,7 +104,17 @@ def resolve_release_date(
     folder = Path(source).name
     if not is_url(source) and _DATE_FOLDER.fullmatch(folder):
         return date.fromisoformat(folder)
-    newest: date = max(frame["period"].max() for frame in frames.values())  # type: ignore[type-var,assignment]
+    months = [
+        month
+        for frame in frames.values()
+        if isinstance(month := frame["period"].max(), date)  # None for a frame without rows
+    ]
+    if not months:
+        raise ReleaseError(
+            f"{source}: the files hold no data month to date the release by; "
+            "pass --release-date YYYY-MM-DD"
+        )
+    newest = max(months)
     found = release_for_month(calendar, newest)
     if found is None:
         raise ReleaseError(
