@@ -18,7 +18,13 @@ from warehouse.load import comment_views, create_objects, ensure_objects
 
 # Tables each publish updates for the groups and releases it touched (warehouse/sql/incremental,
 # warehouse/vintages.py).
-INCREMENTAL_TABLES = ("latest_winner", "latest_values", "revisions_all", "first_values")
+INCREMENTAL_TABLES = (
+    "latest_winner",
+    "latest_values",
+    "revisions_all",
+    "first_values",
+    "source_displacements",
+)
 
 JUNE = ("2023-03-15", "2026-06-18")
 JULY = "2026-07-14"
