@@ -55,6 +55,7 @@ class Lake:
     data_dir: Path
     june: dict[str, dict[str, FileState]]
     july: dict[str, dict[str, FileState]]
+    june_copy: Path  # the warehouse as it was before July
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +69,11 @@ def lake(shared_tic: Path, tmp_path_factory: pytest.TempPathFactory) -> Lake:
     for release in JUNE:
         assert run_release(str(shared_tic / "releases" / release), settings).outcome == "loaded"
     june = {table: lake_files(data_dir, table) for table in tables}
+    june_copy = data_dir.parent / "june"
+    shutil.copytree(data_dir, june_copy, symlinks=True)
     assert run_release(str(shared_tic / "releases" / JULY), settings).outcome == "loaded"
     july = {table: lake_files(data_dir, table) for table in tables}
-    return Lake(data_dir, june, july)
+    return Lake(data_dir, june, july, june_copy)
 
 
 def test_a_release_leaves_earlier_version_files_byte_for_byte(lake: Lake) -> None:
@@ -115,7 +118,9 @@ def test_the_vintage_views_rewrite_only_open_spans_and_the_release_s_own_files(
     assert f"{year}first_{JULY}.parquet" not in july  # 2025 was published before July
 
     june, july = lake.june["holdings_vintages"], lake.july["holdings_vintages"]
-    kept = {n: s for n, s in june.items() if n.startswith(year) and "current" not in n}
+    # 2022: the spans 2026-06-18 ended (it revised Form S's months) stay in their own file.
+    kept = {n: s for n, s in june.items() if n.startswith("period_year=2022/") and "ended_" in n}
+    assert kept
     assert {n: july[n] for n in kept} == kept
     assert july[f"{year}current.parquet"] != june[f"{year}current.parquet"]
     ended = lake.data_dir / "parquet" / "holdings_vintages" / year / f"ended_{JULY}.parquet"
@@ -154,6 +159,47 @@ def test_every_parquet_table_equals_its_view_after_incremental_publishes(lake: L
         con.close()
     assert len(differing) >= 14
     assert differing == dict.fromkeys(differing, (0,))
+
+
+def test_a_same_day_reload_of_one_file_keeps_what_the_other_files_brought(
+    lake: Lake, shared_tic: Path, tmp_path: Path
+) -> None:
+    """A same-day copy of 2026-06-18 whose only new bytes are Table 5's (one more line end)
+    reloads that file alone: the first values and the vintage files of the release's other
+    files stay, so the kept tables equal a full rebuild and each vintage folder its view."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(lake.june_copy, data_dir, symlinks=True)
+    corrected = tmp_path / "2026-06-18"
+    corrected.mkdir()
+    table5 = (shared_tic / "releases" / "2026-06-18" / "slt_table5.txt").read_bytes()
+    (corrected / "slt_table5.txt").write_bytes(table5 + b"\r\n")
+
+    result = run_release(str(corrected), Settings(data_dir=data_dir))
+
+    assert result.outcome == "loaded", result.message
+    assert "slt_table5.txt" in result.message and "slt_table1.txt" not in result.message
+    assert rebuilt_tables_differ(data_dir, tmp_path) == dict.fromkeys(INCREMENTAL_TABLES, 0)
+    views = ("holdings_first_release", "flows_first_release", "holdings_vintages", "flows_vintages")
+    assert parquet_differs_from_views(data_dir, views) == dict.fromkeys(views, 0)
+
+
+def parquet_differs_from_views(data_dir: Path, views: tuple[str, ...]) -> dict[str, int]:
+    """Rows that differ between each view and the Parquet folder of its name."""
+    con = duckdb.connect(str(data_dir / "tic.duckdb"), read_only=True)
+    try:
+        differing = {}
+        for view in views:
+            files = (
+                f"read_parquet('{data_dir}/parquet/{view}/**/*.parquet', hive_partitioning = false)"
+            )
+            row = con.execute(
+                f"select count(*) from ((select * from {view} except all select * from {files}) "
+                f"union all (select * from {files} except all select * from {view}))"
+            ).fetchone()
+            differing[view] = row[0] if row else -1
+    finally:
+        con.close()
+    return differing
 
 
 def test_the_versions_lake_holds_every_version_with_its_release(lake: Lake) -> None:

@@ -70,8 +70,8 @@ class Export:
 class ReleaseFiles:
     """Files per release inside each year's folder: ``<prefix><release>.parquet`` holds the rows
     whose ``column`` is that release's date, ``current.parquet`` (with ``current``) those whose
-    column is NULL. A row of a release's file is one of that release's versions, or a span it
-    ended, so it lies in a period that release touched."""
+    column is NULL. A release's file is rewritten whole, in every year a publish touched: a
+    same-day reload of one of its files touches only some of its months."""
 
     prefix: str
     column: str
@@ -90,20 +90,18 @@ class ReleaseFiles:
         names = {f"{self.prefix}{day.isoformat()}" for day in release_dates}
         return names | {CURRENT} if self.current else names
 
-    def rows(self, release_dates: Collection[date], periods: Collection[date]) -> str:
+    def rows(self, release_dates: Collection[date]) -> str:
         """The rows of those files, as a condition on the view's own columns (a condition on
         the file name would hide them from the views' filter pushdown: twice the time)."""
         days = ", ".join(f"date '{day.isoformat()}'" for day in sorted(release_dates))
-        months = ", ".join(f"date '{month.isoformat()}'" for month in sorted(periods))
         released = f"{self.column} in ({days})" if days else "false"
-        if self.current:  # the open spans of the whole years
-            spans = f"({released} or {self.column} is null)"
-            if self.superseded_by is not None:
-                superseded = f"{self.superseded_by} in ({days})" if days else "false"
-                spans += f" and ({self.superseded_by} is null or {superseded})"
-            return spans
-        # Only the months touched: the first-release windows read those periods only.
-        return f"{released} and period in ({months})" if months else "false"
+        if not self.current:
+            return released
+        spans = f"({released} or {self.column} is null)"
+        if self.superseded_by is not None:
+            superseded = f"{self.superseded_by} in ({days})" if days else "false"
+            spans += f" and ({self.superseded_by} is null or {superseded})"
+        return spans
 
 
 FILE_COLUMN = "parquet_file"
@@ -249,7 +247,7 @@ def _changed_rows(export: Export, changes: Changes, keys: Collection[int | date]
     """The condition on the rows of the partitions, or files, a publish rewrites."""
     where = export.where(keys)
     if export.files is not None:
-        where = f"({where}) and {export.files.rows(changes.release_dates, changes.periods)}"
+        where = f"({where}) and {export.files.rows(changes.release_dates)}"
     return where
 
 

@@ -42,7 +42,16 @@ PUBLISH_CONFIG: dict[str, str | bool | int | float | list[str]] = {
 }
 VACUUM_TASKS = 100  # DuckDB's default
 # Tables the refresh deletes rows from, and the share of dead rows that makes it vacuum them.
-REWRITTEN_TABLES = ("latest_values", "latest_winner", "source_displacements", "first_values")
+REWRITTEN_TABLES = (
+    "latest_values",
+    "latest_winner",
+    "source_displacements",
+    "first_values",
+    "revisions_all",  # and the tables a same-day reload deletes from
+    "observation_versions",
+    "release_files",
+    "country_names",
+)
 MAX_DEAD_SHARE = 0.25
 
 

@@ -79,11 +79,16 @@ def _rebuild_first_values(con: duckdb.DuckDBPyConnection) -> None:
 def _add_first_values(con: duckdb.DuckDBPyConnection) -> None:
     """The first spans of the pending releases: their spans (in the pending groups) of keys
     with no span from an earlier release. A same-day reload's earlier first spans go first."""
-    con.execute(
-        "delete from internal.first_values "
-        "where list_contains(getvariable('pending_release_dates'), release_date)"
-    )
     group = ", ".join(GROUP)
+    # Of the changed groups only: a same-day reload of one file of a release must keep the
+    # first values the release's other files brought.
+    match = " and ".join(f"held.{c} = changed.{c}" for c in GROUP)
+    con.execute(
+        f"delete from internal.first_values as held "
+        f"using (select distinct {group} from pending_groups) as changed "
+        f"where list_contains(getvariable('pending_release_dates'), held.release_date) "
+        f"and {match}"
+    )
     changed = f"(select distinct {group} from pending_groups) as changed using ({group})"
     # The keys held, of the changed groups only: the anti join then reads a few thousand rows,
     # not every key (10 ms of 20 in a marginal release).
