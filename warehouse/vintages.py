@@ -7,6 +7,7 @@ import duckdb
 
 GROUP = ("dataset", "period", "security", "measure")
 FIRST_VALUE_KEY = ("dataset", "period", "country", "security", "holder", "measure")
+HELD_IN_CHANGED = " and ".join(f"held.{c} = changed.{c}" for c in GROUP)
 
 
 def refresh_vintages(con: duckdb.DuckDBPyConnection, *, names_changed: bool = False) -> None:
@@ -47,10 +48,9 @@ def _refresh_displacements(con: duckdb.DuckDBPyConnection) -> None:
         where list_contains(getvariable('pending_release_dates'), arrived)
         """
     )
-    match = " and ".join(f"held.{c} = changed.{c}" for c in GROUP)
     con.execute(
         f"delete from internal.source_displacements as held using arrival_groups as changed "
-        f"where {match}"
+        f"where {HELD_IN_CHANGED}"
     )
     con.execute(
         "insert into internal.source_displacements "
@@ -82,12 +82,11 @@ def _add_first_values(con: duckdb.DuckDBPyConnection) -> None:
     group = ", ".join(GROUP)
     # Of the changed groups only: a same-day reload of one file of a release must keep the
     # first values the release's other files brought.
-    match = " and ".join(f"held.{c} = changed.{c}" for c in GROUP)
     con.execute(
         f"delete from internal.first_values as held "
         f"using (select distinct {group} from pending_groups) as changed "
         f"where list_contains(getvariable('pending_release_dates'), held.release_date) "
-        f"and {match}"
+        f"and {HELD_IN_CHANGED}"
     )
     changed = f"(select distinct {group} from pending_groups) as changed using ({group})"
     # The keys held, of the changed groups only: the anti join then reads a few thousand rows,
