@@ -35,6 +35,7 @@ TOP_LEVEL = (
     "report",
     "publish/open",
     "load",
+    "gate_wait",
     "runlog",
     "publish/commit",
     "brief",
@@ -121,12 +122,12 @@ class Stopwatch:
         self.wrap([release], "loaded_copies", "select_new")
         self.wrap([steps], "resolve_release_date", "resolve_release_date")
         self.wrap([release], "current_values", "current_values")
-        self.wrap([steps, warehouse.load], "load_release", "load")
+        self.wrap([steps, warehouse.load], "apply_release", "load")
         self.wrap(
             [warehouse.load], "apply_file", lambda con, day, load: f"load/apply/{load.source}"
         )
         self.wrap([tic.ops.calendar, release], "load_calendar", "calendar")
-        self.wrap([expectations.gate], "run_gate", "validate")
+        self.wrap([expectations.gate], "start_gate", "validate")
         self.wrap([expectations.report], "write_report", "report")
         self.wrap([release], "write_release_brief", "brief")
         self.wrap([release], "mirror_if_behind", "mirror")
@@ -232,7 +233,8 @@ def summarise(seconds: dict[str, float], gate_timings: dict[str, float]) -> dict
 
 
 class GateTimings:
-    """Collects report.timings_s of every run_gate call (GX import, context, suites, checks)."""
+    """Collects report.timings_s of every gate's report (GX import, context, suites, checks),
+    and times the wait for the suites that run beside the load ("gate_wait", inside "load")."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
@@ -240,15 +242,17 @@ class GateTimings:
     def install(self, watch: Stopwatch) -> None:
         import expectations.gate
 
-        inner = expectations.gate.run_gate
+        inner = expectations.gate.PendingGate.report
 
-        def collecting(*args: Any, **kwargs: Any) -> Any:
-            report = inner(*args, **kwargs)
+        def collecting(pending: Any) -> Any:
+            started = perf_counter()
+            report = inner(pending)
+            watch.add("gate_wait", perf_counter() - started)
             for name, value in (report.timings_s or {}).items():
                 self.seconds[name] += value
             return report
 
-        watch.patch(expectations.gate, "run_gate", collecting)
+        watch.patch(expectations.gate.PendingGate, "report", collecting)
 
     def reset(self) -> dict[str, float]:
         taken = dict(self.seconds)

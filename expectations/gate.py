@@ -1,8 +1,9 @@
-"""The quality gate: every check of a release, before anything is loaded.
+"""The quality gate: every check of a release, before anything is published.
 
-``run_gate`` runs the Great Expectations suite of each incoming source, then the polars checks
-of each source, the cross-table identities and the history checks, and returns a GateReport.
-A report with errors means: load nothing, quarantine the release, show ``failure_message()``.
+``start_gate`` starts the Great Expectations suite of each incoming source on a thread, runs
+the polars checks of each source, the cross-table identities and the history checks, and
+returns a PendingGate whose ``report()`` is the GateReport (``run_gate`` does both). A report
+with errors means: publish nothing, quarantine the release, show ``failure_message()``.
 
 The suites judge what the release changes: the rows the load would store (a key the warehouse
 does not hold, or another amount or code for one it holds) and every row whose key the file
@@ -17,6 +18,7 @@ file drops is no changed row.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from time import perf_counter
 
@@ -27,7 +29,7 @@ from expectations.cross_table import cross_table_checks
 from expectations.dataset_checks import dataset_checks
 from expectations.gx_validation import validate_sources
 from expectations.history import history_checks
-from expectations.results import GateReport
+from expectations.results import ERROR, CheckResult, GateReport
 from expectations.settings import KEY_COLUMNS
 
 # What identifies a stored value, and what a new version of it may change (warehouse/load.py).
@@ -42,7 +44,8 @@ def run_gate(
     current: dict[str, pl.DataFrame],
     calendar: pl.DataFrame | None,
 ) -> GateReport:
-    """Validate the parsed frames of the files a release changed.
+    """Validate the parsed frames of the files a release changed (``start_gate``, then its
+    report).
 
     incoming: parsed frames (PARSED_SCHEMA) keyed by source, e.g. ``"slt_table1"``.
     current: the warehouse's values per source before this release (no line_number); empty on
@@ -52,6 +55,52 @@ def run_gate(
         skips the calendar checks.
     timings_s in the report: GX import, context and suite time, polars checks, total.
     """
+    return start_gate(
+        incoming, release_date=release_date, current=current, calendar=calendar
+    ).report()
+
+
+class PendingGate:
+    """A gate whose polars checks are done and whose Great Expectations suites may still be
+    running on a thread of their own: GX is pure Python and holds one core, so the run loads
+    the release into its unpublished working copy meanwhile (DuckDB works on the other core).
+    ``report()`` waits for the suites; nothing is published before it passes."""
+
+    def __init__(
+        self,
+        release_date: date,
+        suites: Future[list[CheckResult]],
+        checks: list[CheckResult],
+        timings: dict[str, float],
+        started: float,
+    ) -> None:
+        self.release_date = release_date
+        self._suites, self._checks = suites, checks
+        self._timings, self._started = timings, started
+
+    @property
+    def failed_already(self) -> bool:
+        """A polars check failed: the release is rejected whatever the suites say."""
+        return any(not check.success and check.severity == ERROR for check in self._checks)
+
+    def report(self) -> GateReport:
+        suites = self._suites.result()  # the suites' timings are in self._timings once done
+        self._timings.setdefault("total", perf_counter() - self._started)
+        return GateReport(
+            release_date=self.release_date,
+            results=suites + self._checks,
+            timings_s={name: round(seconds, 3) for name, seconds in self._timings.items()},
+        )
+
+
+def start_gate(
+    incoming: dict[str, pl.DataFrame],
+    *,
+    release_date: date,
+    current: dict[str, pl.DataFrame],
+    calendar: pl.DataFrame | None,
+) -> PendingGate:
+    """Start the GX suites on the changed rows on a thread, run the polars checks here."""
     started = perf_counter()
     timings: dict[str, float] = {}
     changes = {
@@ -59,12 +108,11 @@ def run_gate(
     }
     judged = {source: judged_rows(incoming[source], rows) for source, rows in changes.items()}
     timings["select_changed_rows"] = perf_counter() - started
-    results = validate_sources(judged, release_date=release_date, timings=timings)
-
     polars_started = perf_counter()
     # A frame without the parsed schema is reported by its GX suite; the polars checks skip
     # it rather than fail on a missing column, and do not fall back to the warehouse's copy.
     usable = {source: frame for source, frame in incoming.items() if is_usable(frame)}
+    results: list[CheckResult] = []
     for source, frame in sorted(usable.items()):
         results += dataset_checks(source, frame, current.get(source), changes[source])
     available = {
@@ -78,12 +126,10 @@ def run_gate(
         usable, current, changed=changes, release_date=release_date, calendar=calendar
     )
     timings["polars_checks"] = perf_counter() - polars_started
-    timings["total"] = perf_counter() - started
-    return GateReport(
-        release_date=release_date,
-        results=results,
-        timings_s={name: round(seconds, 3) for name, seconds in timings.items()},
-    )
+    runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tic-gx-suites")
+    suites = runner.submit(validate_sources, judged, release_date=release_date, timings=timings)
+    runner.shutdown(wait=False)  # the thread ends with its one task
+    return PendingGate(release_date, suites, results, timings, started)
 
 
 def judged_rows(frame: pl.DataFrame, changed: pl.DataFrame) -> pl.DataFrame:

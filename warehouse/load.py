@@ -372,20 +372,46 @@ class LoadSummary:
         return sum(self.rows_changed.values())
 
 
-def load_release(
-    con: duckdb.DuckDBPyConnection,
-    release_date: date,
-    loads: list[FileLoad],
-    validation_status: ValidationStatus,
+def apply_release(
+    con: duckdb.DuckDBPyConnection, release_date: date, loads: list[FileLoad]
 ) -> LoadSummary:
-    """Apply the release's files to a writable copy of the warehouse (see warehouse.publish)."""
+    """Store the release's new and changed values in a writable copy of the warehouse (see
+    warehouse.publish) and bring the countries and vintage tables up to date; the files are
+    recorded by ``record_files`` once the gate's verdict is known."""
     track_changes(con)
     check_release_order(con, release_date)
     changed = {}
     for load in loads:
         changed[load.file_name] = apply_file(con, release_date, load)
         crash_point("during_load")
-        record_file(con, release_date, load, changed[load.file_name], validation_status)
     names_changed = refresh_countries(con, release_date, [load.frame for load in loads])
     refresh_vintages(con, names_changed=names_changed)
     return LoadSummary(release_date, [load.file_name for load in loads], changed)
+
+
+def record_files(
+    con: duckdb.DuckDBPyConnection,
+    summary: LoadSummary,
+    loads: list[FileLoad],
+    validation_status: ValidationStatus,
+) -> None:
+    for load in loads:
+        record_file(
+            con,
+            summary.release_date,
+            load,
+            summary.rows_changed[load.file_name],
+            validation_status,
+        )
+
+
+def load_release(
+    con: duckdb.DuckDBPyConnection,
+    release_date: date,
+    loads: list[FileLoad],
+    validation_status: ValidationStatus,
+) -> LoadSummary:
+    """Apply the release's files to a writable copy of the warehouse and record them."""
+    summary = apply_release(con, release_date, loads)
+    record_files(con, summary, loads, validation_status)
+    return summary

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,15 +57,21 @@ MAX_DEAD_SHARE = 0.25
 
 
 def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
-    for table in REWRITTEN_TABLES:
-        stored, live = con.execute(
-            f"select (select sum(count) from pragma_storage_info('internal.{table}') "
-            "where column_id = 0 and segment_type <> 'VALIDITY'), "
-            f"(select count(*) from internal.{table})"
-        ).fetchone() or (0, 0)
-        if stored and (stored - live) > MAX_DEAD_SHARE * stored:
-            con.execute(f"set max_vacuum_tasks = {VACUUM_TASKS}")
-            break
+    # estimated_size counts the rows stored, deleted ones too (pragma_storage_info gave the same
+    # figure at 8 ms a table).
+    names = ", ".join(f"'{table}'" for table in REWRITTEN_TABLES)
+    counts = " union all ".join(
+        f"select '{table}' as table_name, count(*) as live from internal.{table}"
+        for table in REWRITTEN_TABLES
+    )
+    dead = con.execute(
+        f"select count(*) from duckdb_tables() as stored join ({counts}) using (table_name) "
+        f"where database_name = current_database() and schema_name = 'internal' "
+        f"and table_name in ({names}) and estimated_size - live > ? * estimated_size",
+        [MAX_DEAD_SHARE],
+    ).fetchone()
+    if dead and dead[0]:
+        con.execute(f"set max_vacuum_tasks = {VACUUM_TASKS}")
     con.execute("checkpoint")
 
 
@@ -74,24 +81,63 @@ def _set_publish_id(con: duckdb.DuckDBPyConnection, publish_id: str) -> None:
     note_publish(con, publish_id)
 
 
+class WorkingCopy:
+    """The published database copied to a working file on a thread of its own, started when a
+    run knows it has new files: the copy (70-300 MB, 0.1-0.25 s) overlaps the parse and the
+    gate instead of delaying the publish. The caller holds the run lock, so the published file
+    cannot change meanwhile; ``discard`` removes a copy no publish took."""
+
+    def __init__(self, paths: DataPaths) -> None:
+        paths.root.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(paths)
+        self.path = paths.root / f".tic.duckdb.{uuid.uuid4().hex[:12]}.tmp"
+        self._source = paths.database
+        self._error: BaseException | None = None
+        self.taken = False
+        self._thread = threading.Thread(target=self._copy, name="tic-working-copy", daemon=True)
+        self._thread.start()
+
+    def _copy(self) -> None:
+        try:
+            if self._source.exists():
+                shutil.copyfile(self._source, self.path)
+        except BaseException as error:  # raised again by ``take``, in the run's thread
+            self._error = error
+
+    def take(self) -> Path:
+        """The working file, once copied (absent before a first publish); once only: a block
+        that failed removed it."""
+        if self.taken:
+            raise RuntimeError(f"the working copy {self.path} was used already")
+        self.taken = True
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.path
+
+    def discard(self) -> None:
+        self._thread.join()
+        self.path.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def writable_copy(
-    paths: DataPaths, *, data_changed: bool = True
+    paths: DataPaths, *, data_changed: bool = True, working: WorkingCopy | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection to a copy of the published database; publish it if the block succeeds.
 
     With data_changed false (a run record only) the latest-vintage tables and the Parquet
-    snapshot are kept as they are. The caller must hold the run lock (one writer at a time).
+    snapshot are kept as they are. ``working``: a copy started earlier by the run (else one
+    is made now). The caller must hold the run lock (one writer at a time).
     """
-    paths.root.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(paths)
+    if working is None or working.taken:
+        working = WorkingCopy(paths)
     publish_id = uuid.uuid4().hex[:12]
-    work = paths.root / f".tic.duckdb.{publish_id}.tmp"
     con = None
     snapshot = None
+    work = working.path
     try:
-        if paths.database.exists():
-            shutil.copyfile(paths.database, work)
+        work = working.take()
         con = duckdb.connect(str(work), config=PUBLISH_CONFIG)
         ensure_objects(con)
         track_changes(con)

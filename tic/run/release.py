@@ -28,7 +28,7 @@ from tic.run.quarantine import already_quarantined, quarantine_release
 from tic.source.collect import ReleaseFile
 from warehouse.load import LoadSummary
 from warehouse.mirror import mirror_if_behind
-from warehouse.publish import reconcile_parquet, writable_copy
+from warehouse.publish import WorkingCopy, reconcile_parquet, writable_copy
 from warehouse.runs import (
     Outcome,
     RunRecord,
@@ -43,6 +43,7 @@ from warehouse.versions import current_values, latest_release_date, loaded_copie
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from expectations.gate import PendingGate
     from expectations.results import GateReport
     from tic.settings import DataPaths, Settings
 
@@ -54,7 +55,7 @@ class Steps:
     fetch: Callable[[str, Path], list[ReleaseFile]] = plain.fetch_release
     archive: Callable[[Path, list[ReleaseFile], date | None], None] = plain.archive_release
     parse: Callable[[list[ReleaseFile]], plain.Frames] = plain.parse_release
-    validate: Callable[[plain.Frames, date, plain.Frames, pl.DataFrame], GateReport] = (
+    validate: Callable[[plain.Frames, date, plain.Frames, pl.DataFrame], PendingGate] = (
         plain.validate_release
     )
     publish: Callable[
@@ -62,10 +63,11 @@ class Steps:
             DataPaths,
             list[ReleaseFile],
             plain.Frames,
-            GateReport,
-            Callable[[LoadSummary], RunRecord],
+            PendingGate,
+            Callable[[LoadSummary, GateReport], RunRecord],
+            WorkingCopy | None,
         ],
-        RunRecord,
+        RunRecord | plain.Rejected,
     ] = plain.publish_release
 
 
@@ -199,37 +201,36 @@ def _run_steps(source: str, settings: Settings, start: _RunStart, steps: Steps) 
         return _record_quietly(paths, record)
 
     give_back_free_memory()  # what the previous release of a backfill left behind
+    working = WorkingCopy(paths)  # copied while the files are parsed and validated
+    try:
+        return _validate_and_publish(source, settings, start, steps, new_files, working)
+    finally:
+        working.discard()  # a copy no publish took
+
+
+def _validate_and_publish(
+    source: str,
+    settings: Settings,
+    start: _RunStart,
+    steps: Steps,
+    new_files: list[ReleaseFile],
+    working: WorkingCopy,
+) -> RunRecord:
+    paths = settings.paths
+    changed = tuple(f.name for f in new_files)
     frames = steps.parse(new_files)
     calendar = load_calendar(settings.release_calendar)
     release_date = plain.resolve_release_date(start.release_date, source, frames, calendar)
     current = current_values(
         paths.database, release_date, replacing=set(frames), sources=sources_compared(frames)
     )
-    report = steps.validate(frames, release_date, current, calendar)
-    give_back_free_memory()  # the gate's pandas copies
+    gate = steps.validate(frames, release_date, current, calendar)
     dated = replace(start, release_date=release_date)
 
-    if not report.passed:
-        folder = quarantine_release(paths.quarantine, start.run_id, release_date, new_files, report)
-        message = (
-            f"release {release_date} quarantined: {report.failure_message()} (report: {folder})"
-        )
-        record = dated.record(
-            "quarantined",
-            message,
-            files_changed=changed,
-            validation_summary=report.summary(),
-            report_path=str(folder),
-        )
-        _record_quietly(paths, record, report)
-        alerts.send_alert(settings, alerts.quarantined_alert(message, report, str(folder)))
-        return record
+    def loaded_record(summary: LoadSummary, report: GateReport) -> RunRecord:
+        from expectations.report import write_report
 
-    from expectations.report import write_report
-
-    report_path = write_report(report, paths.reports / f"{release_date}-{start.run_id}")
-
-    def loaded_record(summary: LoadSummary) -> RunRecord:
+        report_path = write_report(report, paths.reports / f"{release_date}-{start.run_id}")
         message = (
             f"loaded release {release_date}: {', '.join(summary.files)} "
             f"({summary.rows_loaded} new or changed values)"
@@ -243,14 +244,36 @@ def _run_steps(source: str, settings: Settings, start: _RunStart, steps: Steps) 
             report_path=str(report_path),
         )
 
-    return steps.publish(paths, new_files, frames, report, loaded_record)
+    if gate.failed_already:  # no load to run beside the suites
+        published: RunRecord | plain.Rejected = plain.Rejected(gate.report())
+    else:
+        published = steps.publish(paths, new_files, frames, gate, loaded_record, working)
+    give_back_free_memory()  # the gate's pandas copies
+    if isinstance(published, RunRecord):
+        return published
+    report = published.report
+    folder = quarantine_release(paths.quarantine, start.run_id, release_date, new_files, report)
+    message = f"release {release_date} quarantined: {report.failure_message()} (report: {folder})"
+    record = dated.record(
+        "quarantined",
+        message,
+        files_changed=changed,
+        validation_summary=report.summary(),
+        report_path=str(folder),
+    )
+    _record_quietly(paths, record, report, working)
+    alerts.send_alert(settings, alerts.quarantined_alert(message, report, str(folder)))
+    return record
 
 
 def _record_quietly(
-    paths: DataPaths, record: RunRecord, report: GateReport | None = None
+    paths: DataPaths,
+    record: RunRecord,
+    report: GateReport | None = None,
+    working: WorkingCopy | None = None,
 ) -> RunRecord:
     """Store a run that published no data (quarantined, failed) with the logged runs."""
-    with writable_copy(paths, data_changed=False) as con:
+    with writable_copy(paths, data_changed=False, working=working) as con:
         merge_run_log(con, paths.run_log)
         if report is not None:
             insert_validation(con, record.run_id, report)

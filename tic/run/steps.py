@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,11 +19,18 @@ from tic.source.archive import RawArchive
 from tic.source.collect import ReleaseFile, archive_files, collect
 from tic.source.fetch import MANUAL_RUN, RetryPolicy, is_url
 from transforms.registry import family_of
-from warehouse.load import FileLoad, LoadSummary, ValidationStatus, load_release
-from warehouse.publish import writable_copy
+from warehouse.load import (
+    FileLoad,
+    LoadSummary,
+    ValidationStatus,
+    apply_release,
+    record_files,
+)
+from warehouse.publish import WorkingCopy, writable_copy
 from warehouse.runs import RunRecord, clear_run_log, insert_run, insert_validation, merge_run_log
 
 if TYPE_CHECKING:
+    from expectations.gate import PendingGate
     from expectations.results import GateReport
     from tic.settings import DataPaths
 
@@ -54,25 +62,42 @@ def parse_release(files: list[ReleaseFile]) -> dict[str, pl.DataFrame]:
 
 def validate_release(
     frames: Frames, release_date: date, current: Frames, calendar: pl.DataFrame
-) -> GateReport:
-    """The quality gate. Great Expectations is imported in here only (it costs seconds)."""
-    from expectations.gate import run_gate
+) -> PendingGate:
+    """The quality gate, started: its polars checks done, its Great Expectations suites running
+    beside the load (``publish_release`` waits for them). GX is imported in here only."""
+    from expectations.gate import start_gate
 
     crash_point("during_validation")
-    return run_gate(
+    return start_gate(
         dict(frames), release_date=release_date, current=dict(current), calendar=calendar
     )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The gate failed: the working copy was dropped and nothing was published."""
+
+    report: GateReport
+
+
+class _GateFailed(Exception):
+    def __init__(self, report: GateReport) -> None:
+        super().__init__(report.failure_message())
+        self.report = report
 
 
 def publish_release(
     paths: DataPaths,
     files: list[ReleaseFile],
     frames: Frames,
-    report: GateReport,
-    run: Callable[[LoadSummary], RunRecord],
-) -> RunRecord:
-    """Load the release into a copy of the warehouse with its run record, then publish it."""
-    status: ValidationStatus = "passed_with_warnings" if report.warnings else "passed"
+    gate: PendingGate,
+    run: Callable[[LoadSummary, GateReport], RunRecord],
+    working: WorkingCopy | None = None,
+) -> RunRecord | Rejected:
+    """Load the release into a copy of the warehouse (``working``, when the run started one)
+    while the gate's suites finish, then, if they passed, record its files and its run and
+    publish it. A failed gate drops the copy; so does a load that a failed gate explains (a
+    frame the gate rejected may not load at all)."""
     loads = [
         FileLoad(
             item.name,
@@ -84,14 +109,30 @@ def publish_release(
         )
         for item in files
     ]
-    with writable_copy(paths) as con:
-        summary = load_release(con, report.release_date, loads, status)
-        record = run(summary)
-        insert_validation(con, record.run_id, report)
-        merge_run_log(con, paths.run_log)  # the no-change polls since the last write
-        insert_run(con, record)
+    try:
+        with writable_copy(paths, working=working) as con:
+            try:
+                summary = apply_release(con, gate.release_date, loads)
+            except Exception:
+                _raise_if_failed(gate.report())
+                raise
+            report = gate.report()
+            _raise_if_failed(report)
+            status: ValidationStatus = "passed_with_warnings" if report.warnings else "passed"
+            record_files(con, summary, loads, status)
+            record = run(summary, report)
+            insert_validation(con, record.run_id, report)
+            merge_run_log(con, paths.run_log)  # the no-change polls since the last write
+            insert_run(con, record)
+    except _GateFailed as failed:
+        return Rejected(failed.report)
     clear_run_log(paths.run_log)
     return record
+
+
+def _raise_if_failed(report: GateReport) -> None:
+    if not report.passed:
+        raise _GateFailed(report)
 
 
 def resolve_release_date(
