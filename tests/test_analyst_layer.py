@@ -396,3 +396,45 @@ def test_each_load_keeps_the_source_displacements_as_a_full_recompute(backfilled
         f"(select count(*) from (select * from recomputed except all {table}))"
     )
     assert query(backfilled, both_ways) == [(0, 0)]
+
+
+def test_the_countries_dimension_equals_a_build_from_every_stored_name(backfilled: Path) -> None:
+    """The load builds it from each printing's newest copy only; every copy gives the same."""
+    con = duckdb.connect(str(backfilled / "tic.duckdb"), read_only=True)
+    try:
+        every_copy = con.execute("select * from internal.country_names").pl()
+        stored = [
+            con.execute(f"select * from internal.{table}").pl()
+            for table in ("countries", "country_lookup")
+        ]
+    finally:
+        con.close()
+    assert every_copy["release_date"].n_unique() == len(RELEASES)  # older copies are there
+    for built, kept in zip(build_countries(every_copy), stored, strict=True):
+        assert built.sort(pl.all()).equals(kept.select(built.columns).sort(pl.all()))
+
+
+def test_a_name_printed_again_after_a_rewording_is_canonical_again() -> None:
+    """Table 3 prints code 43001 as "Korea", then "Korea, South", then "Korea" again: the
+    newest printing names the country, the other is an alias (the load builds the dimension
+    from each printing's newest copy, so the first "Korea" must not count as older)."""
+    from warehouse.countries import rebuild_countries
+    from warehouse.load import sql_scripts
+
+    con = duckdb.connect()
+    con.execute("create schema internal")
+    con.execute(dict(sql_scripts())["02_countries_tables.sql"])
+    for day, name in (
+        ("2026-04-15", "Korea"),
+        ("2026-05-18", "Korea, South"),
+        ("2026-06-18", "Korea"),
+    ):
+        con.execute(
+            "insert into internal.country_names "
+            "values ('slt_table3', ?, ?, 43001, 'country', 'Asia')",
+            [date.fromisoformat(day), name],
+        )
+    rebuild_countries(con)
+    assert con.execute("select country, aliases from internal.countries").fetchall() == [
+        ("Korea", ["Korea, South"])
+    ]

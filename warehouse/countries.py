@@ -12,6 +12,13 @@ import polars as pl
 from transforms.countries import build_countries, printed_names
 
 NAME_COLUMNS = ("source", "country", "country_code", "row_kind", "region")
+# The dimension reads a source's printing of a name only through its newest copy (older
+# copies of the same printing sort after it and add nothing), so it is built from those: a
+# few hundred rows, not the few hundred every release adds (0.13 -> 0.01 s at 22 releases).
+NEWEST_PRINTINGS = (
+    f"select {', '.join(NAME_COLUMNS)}, max(release_date) as release_date "
+    f"from internal.country_names group by {', '.join(NAME_COLUMNS)}"
+)
 
 
 def record_printed_names(
@@ -39,8 +46,7 @@ def rebuild_countries(con: duckdb.DuckDBPyConnection) -> bool:
     """Replace internal.countries and internal.country_lookup from every name stored. True
     when a printed name and code the lookup held before now maps to another row (or none)."""
     before = con.execute("select * from internal.country_lookup").pl()
-    names = con.execute("select * from internal.country_names").pl()
-    countries, lookup = build_countries(names)
+    countries, lookup = build_countries(con.execute(NEWEST_PRINTINGS).pl())
     for table, frame in (("countries", countries), ("country_lookup", lookup)):
         con.register("rebuilt", frame.to_arrow())
         con.execute(f"delete from internal.{table}")
