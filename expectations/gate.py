@@ -73,8 +73,12 @@ class PendingGate:
         checks: list[CheckResult],
         timings: dict[str, float],
         started: float,
+        changed_rows: dict[str, pl.DataFrame],
     ) -> None:
         self.release_date = release_date
+        # Per source, the rows the load would store and those whose key the file repeats
+        # (``changed_rows``): every other row is in the warehouse as it is.
+        self.changed_rows = changed_rows
         self._suites, self._checks = suites, checks
         self._timings, self._started = timings, started
 
@@ -129,7 +133,7 @@ def start_gate(
     runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tic-gx-suites")
     suites = runner.submit(validate_sources, judged, release_date=release_date, timings=timings)
     runner.shutdown(wait=False)  # the thread ends with its one task
-    return PendingGate(release_date, suites, results, timings, started)
+    return PendingGate(release_date, suites, results, timings, started, changes)
 
 
 def judged_rows(frame: pl.DataFrame, changed: pl.DataFrame) -> pl.DataFrame:

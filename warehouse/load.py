@@ -32,6 +32,9 @@ class FileLoad:
     bytes: int
     url: str | None
     frame: pl.DataFrame
+    # The rows that may differ from the warehouse (the gate's changed rows, a few thousand of a
+    # file's 50,000-130,000): the load compares only these. None: every row of ``frame``.
+    changed: pl.DataFrame | None = None
 
 
 class OutOfOrderRelease(RuntimeError):
@@ -262,7 +265,8 @@ def apply_file(con: duckdb.DuckDBPyConnection, release_date: date, load: FileLoa
     """
     if _loaded_before(con, release_date, load.source):
         _undo_same_release(con, release_date, load.source)
-    con.register("incoming", load.frame.select(STORED_COLUMNS).to_arrow())
+    rows = load.frame if load.changed is None else load.changed
+    con.register("incoming", rows.select(STORED_COLUMNS).to_arrow())
     match = " and ".join(f"current.{c} = incoming.{c}" for c in VALUE_KEY)
     con.execute(
         f"""

@@ -106,6 +106,7 @@ def publish_release(
             len(item.data),
             item.url,
             frames[family_of(item.name).source],
+            gate.changed_rows.get(family_of(item.name).source),
         )
         for item in files
     ]
