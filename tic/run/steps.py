@@ -136,16 +136,24 @@ def _raise_if_failed(report: GateReport) -> None:
         raise _GateFailed(report)
 
 
-def resolve_release_date(
-    explicit: date | None, source: str, frames: Frames, calendar: pl.DataFrame
-) -> date:
-    """--release-date, else a YYYY-MM-DD folder name, else the calendar's date for the newest
-    data month in the files."""
+def release_date_given(explicit: date | None, source: str) -> date | None:
+    """--release-date, else a YYYY-MM-DD folder name; None when the files must date it."""
     if explicit is not None:
         return explicit
     folder = Path(source).name
     if not is_url(source) and _DATE_FOLDER.fullmatch(folder):
         return date.fromisoformat(folder)
+    return None
+
+
+def resolve_release_date(
+    explicit: date | None, source: str, frames: Frames, calendar: pl.DataFrame
+) -> date:
+    """--release-date, else a YYYY-MM-DD folder name, else the calendar's date for the newest
+    data month in the files."""
+    given = release_date_given(explicit, source)
+    if given is not None:
+        return given
     months = [
         month
         for frame in frames.values()
