@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -225,9 +225,15 @@ def _validate_and_publish(
     # Read beside the parse when the date is known before it (a backfill's folders, a date
     # passed in): DuckDB and the Arrow conversion leave the parse the interpreter.
     early = None if given is None else _read_current_values(paths, given, incoming)
-    frames = steps.parse(new_files)
-    calendar = load_calendar(settings.release_calendar)
-    release_date = plain.resolve_release_date(start.release_date, source, frames, calendar)
+    try:
+        frames = steps.parse(new_files)
+        calendar = load_calendar(settings.release_calendar)
+        release_date = plain.resolve_release_date(start.release_date, source, frames, calendar)
+    finally:
+        # Its connection closed before anything else opens tic.duckdb: DuckDB hands a new
+        # connection to a path still open in this process the instance already open.
+        if early is not None:
+            wait([early])
     if early is not None and release_date == given and set(frames) == incoming:
         current = early.result()
     else:
