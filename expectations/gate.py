@@ -104,7 +104,9 @@ def start_gate(
     current: dict[str, pl.DataFrame],
     calendar: pl.DataFrame | None,
 ) -> PendingGate:
-    """Start the GX suites on the changed rows on a thread, run the polars checks here."""
+    """Run the polars checks, then start the GX suites on the changed rows on a thread (the
+    run loads meanwhile). Started after the checks, not beside them: the checks' many small
+    polars calls each wait for the interpreter lock GX holds (0.18 s of checks took 0.43 s)."""
     started = perf_counter()
     timings: dict[str, float] = {}
     changes = {
