@@ -43,7 +43,8 @@ def record_printed_names(
 
 
 def rebuild_countries(con: duckdb.DuckDBPyConnection) -> bool:
-    """Replace internal.countries and internal.country_lookup from every name stored. True
+    """Replace internal.countries and internal.country_lookup from every name stored (each
+    printing's newest copy, ``NEWEST_PRINTINGS``). True
     when a printed name and code the lookup held before now maps to another row (or none)."""
     before = con.execute("select * from internal.country_lookup").pl()
     countries, lookup = build_countries(con.execute(NEWEST_PRINTINGS).pl())

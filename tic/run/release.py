@@ -1,6 +1,8 @@
-"""The release run: fetch -> archive -> date -> parse -> validate -> quarantine or load ->
-publish -> record, as one plain function. Prefect's flows in ``flows/`` call it with their tasks
-as the steps; the CLI, the tests and the benchmark call it as it is."""
+"""The release run: fetch -> archive -> date -> parse -> validate -> quarantine, or load into a
+working copy while the GX suites finish -> publish once they passed -> record, as one plain
+function. Prefect's flows in ``flows/`` call it with their tasks as the steps (the GX suites'
+time and verdict then show in the load_and_publish task); the CLI, the tests and the
+benchmark call it as it is."""
 
 from __future__ import annotations
 

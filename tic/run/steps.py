@@ -96,8 +96,8 @@ def publish_release(
 ) -> RunRecord | Rejected:
     """Load the release into a copy of the warehouse (``working``, when the run started one)
     while the gate's suites finish, then, if they passed, record its files and its run and
-    publish it. A failed gate drops the copy; so does a load that a failed gate explains (a
-    frame the gate rejected may not load at all)."""
+    publish it. A failed gate drops the copy and is what the run reports, even when the load
+    or the publish failed too (a frame the gate rejected may not load at all)."""
     loads = [
         FileLoad(
             item.name,
@@ -112,11 +112,7 @@ def publish_release(
     ]
     try:
         with writable_copy(paths, working=working) as con:
-            try:
-                summary = apply_release(con, gate.release_date, loads)
-            except Exception:
-                _raise_if_failed(gate.report())
-                raise
+            summary = apply_release(con, gate.release_date, loads)
             report = gate.report()
             _raise_if_failed(report)
             status: ValidationStatus = "passed_with_warnings" if report.warnings else "passed"
@@ -127,6 +123,12 @@ def publish_release(
             insert_run(con, record)
     except _GateFailed as failed:
         return Rejected(failed.report)
+    except Exception:
+        # Whatever failed (the load, the copy, the export), a failed gate is the reason to
+        # give; and the suites are waited for, not left running past the run.
+        if not gate.report().passed:
+            return Rejected(gate.report())
+        raise
     clear_run_log(paths.run_log)
     return record
 
