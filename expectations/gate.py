@@ -20,7 +20,7 @@ file drops is no changed row.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import date
 from time import perf_counter
 
@@ -33,6 +33,7 @@ from expectations.gx_validation import validate_sources
 from expectations.history import history_checks
 from expectations.results import ERROR, CheckResult, GateReport
 from expectations.settings import KEY_COLUMNS
+from tic.threads import on_a_thread
 
 # What identifies a stored value, and what a new version of it may change (warehouse/load.py).
 STORED_KEY = ("source", "dataset", "period", "country", "row_kind", "security", "holder", "measure")
@@ -139,9 +140,9 @@ def start_gate(
         usable, current, changed=changes, release_date=release_date, calendar=calendar
     )
     timings["polars_checks"] = perf_counter() - polars_started
-    runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tic-gx-suites")
-    suites = runner.submit(validate_sources, judged, release_date=release_date, timings=timings)
-    runner.shutdown(wait=False)  # the thread ends with its one task
+    suites = on_a_thread(
+        "tic-gx-suites", validate_sources, judged, release_date=release_date, timings=timings
+    )
     return PendingGate(release_date, suites, results, timings, started, changes)
 
 

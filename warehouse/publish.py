@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import wait
 from pathlib import Path
 
 import duckdb
@@ -23,6 +23,7 @@ import duckdb
 from tic.failpoints import crash_point
 from tic.files import fsync_path
 from tic.settings import DataPaths
+from tic.threads import on_a_thread
 from warehouse.load import (
     ensure_objects,
     note_publish,
@@ -59,15 +60,14 @@ MAX_DEAD_SHARE = 0.25
 def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
     # estimated_size counts the rows stored, deleted ones too (pragma_storage_info gave the same
     # figure at 8 ms a table).
-    names = ", ".join(f"'{table}'" for table in REWRITTEN_TABLES)
     counts = " union all ".join(
         f"select '{table}' as table_name, count(*) as live from internal.{table}"
         for table in REWRITTEN_TABLES
     )
     dead = con.execute(
         f"select count(*) from duckdb_tables() as stored join ({counts}) using (table_name) "
-        f"where database_name = current_database() and schema_name = 'internal' "
-        f"and table_name in ({names}) and estimated_size - live > ? * estimated_size",
+        "where database_name = current_database() and schema_name = 'internal' "
+        "and estimated_size - live > ? * estimated_size",
         [MAX_DEAD_SHARE],
     ).fetchone()
     if dead and dead[0]:
@@ -91,18 +91,12 @@ class WorkingCopy:
         paths.root.mkdir(parents=True, exist_ok=True)
         _remove_leftovers(paths)
         self.path = paths.root / f".tic.duckdb.{uuid.uuid4().hex[:12]}.tmp"
-        self._source = paths.database
-        self._error: BaseException | None = None
         self.taken = False
-        self._thread = threading.Thread(target=self._copy, name="tic-working-copy", daemon=True)
-        self._thread.start()
+        self._copied = on_a_thread("tic-working-copy", self._copy, paths.database)
 
-    def _copy(self) -> None:
-        try:
-            if self._source.exists():
-                shutil.copyfile(self._source, self.path)
-        except BaseException as error:  # raised again by ``take``, in the run's thread
-            self._error = error
+    def _copy(self, published: Path) -> None:
+        if published.exists():
+            shutil.copyfile(published, self.path)
 
     def take(self) -> Path:
         """The working file, once copied (absent before a first publish); once only: a block
@@ -110,13 +104,11 @@ class WorkingCopy:
         if self.taken:
             raise RuntimeError(f"the working copy {self.path} was used already")
         self.taken = True
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
+        self._copied.result()
         return self.path
 
     def discard(self) -> None:
-        self._thread.join()
+        wait([self._copied])
         self.path.unlink(missing_ok=True)
 
 

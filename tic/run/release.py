@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from tic.run import steps as plain
 from tic.run.memory import give_back_free_memory
 from tic.run.quarantine import already_quarantined, quarantine_release
 from tic.source.collect import ReleaseFile
+from tic.threads import on_a_thread
 from transforms.registry import family_of
 from warehouse.load import LoadSummary
 from warehouse.mirror import mirror_if_behind
@@ -236,10 +237,8 @@ def _validate_and_publish(
         # connection to a path still open in this process the instance already open.
         if early is not None:
             wait([early])
-    if early is not None and release_date == given and set(frames) == incoming:
-        current = early.result()
-    else:
-        current = _read_current_values(paths, release_date, set(frames)).result()
+    # The early read used the date resolve_release_date returns when one is given.
+    current = (early or _read_current_values(paths, release_date, incoming)).result()
     gate = steps.validate(frames, release_date, current, calendar)
     dated = replace(start, release_date=release_date)
 
@@ -286,16 +285,14 @@ def _read_current_values(
     paths: DataPaths, release_date: date, incoming: set[str]
 ) -> Future[Mapping[str, pl.DataFrame]]:
     """The values the gate judges the incoming sources by, read on a thread of their own."""
-    runner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tic-current-values")
-    read = runner.submit(
+    return on_a_thread(
+        "tic-current-values",
         current_values,
         paths.database,
         release_date,
         replacing=incoming,
         sources=sources_compared(incoming),
     )
-    runner.shutdown(wait=False)  # the thread ends with its one read
-    return read
 
 
 def _record_quietly(

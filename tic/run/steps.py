@@ -126,8 +126,9 @@ def publish_release(
     except Exception:
         # Whatever failed (the load, the copy, the export), a failed gate is the reason to
         # give; and the suites are waited for, not left running past the run.
-        if not gate.report().passed:
-            return Rejected(gate.report())
+        report = gate.report()
+        if not report.passed:
+            return Rejected(report)
         raise
     clear_run_log(paths.run_log)
     return record
